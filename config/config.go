@@ -1,0 +1,118 @@
+package config
+
+import "time"
+
+// Config is the whole agent configuration: one YAML file. Zero values are
+// replaced by the documented defaults in Default before validation.
+type Config struct {
+	Device  Device  `yaml:"device"`
+	Log     Log     `yaml:"log"`
+	Source  Source  `yaml:"source"`
+	Encoder Encoder `yaml:"encoder"`
+	RTSP    RTSP    `yaml:"rtsp"`
+	Users   []User  `yaml:"users"`
+}
+
+// Device identifies this camera.
+type Device struct {
+	// ID names the device on the network (MQTT topics, ONVIF). Default: the host name.
+	// Letters, digits, '-', '_' and '.', at most 64 characters.
+	ID string `yaml:"id"`
+	// Name is a human label shown to NVRs. Default "camagent".
+	Name string `yaml:"name"`
+}
+
+// Log configures log/slog output on stderr.
+type Log struct {
+	Level  string `yaml:"level"`  // debug | info | warn | error; default info
+	Format string `yaml:"format"` // text | json; default text
+}
+
+// Source selects where pictures come from.
+type Source struct {
+	// Type is testpattern (default) or file.
+	Type        string      `yaml:"type"`
+	TestPattern TestPattern `yaml:"testpattern"`
+	File        File        `yaml:"file"`
+}
+
+// TestPattern is the built-in moving colour pattern with a burned-in frame
+// counter and wall-clock time.
+type TestPattern struct {
+	Width  int    `yaml:"width"`  // pixels, even, 64..3840; default 1280
+	Height int    `yaml:"height"` // pixels, even, 64..2160; default 720
+	FPS    int    `yaml:"fps"`    // frames per second, 1..60; default 30
+	Format string `yaml:"format"` // raw layout handed to the encoder: I420 (default) or NV12
+}
+
+// File plays an H.264 Annex-B elementary stream in a loop, without re-encoding.
+type File struct {
+	Path string `yaml:"path"` // required when source.type is file
+	FPS  int    `yaml:"fps"`  // playback rate, 1..120; default 30
+}
+
+// Encoder configures H.264 encoding of raw sources.
+type Encoder struct {
+	// Type is auto (default), software or hardware. Only the software
+	// encoder exists yet; auto selects it.
+	Type string `yaml:"type"`
+	// BitrateKbps is the target bitrate in kbit/s, 64..50000; default 2000.
+	BitrateKbps int `yaml:"bitrate_kbps"`
+	// GOP is the IDR interval in frames, 1..600; default equals the source fps (one second).
+	GOP int `yaml:"gop"`
+	// KeyframeOnJoin forces an IDR when a new reader starts playing; default true.
+	KeyframeOnJoin *bool `yaml:"keyframe_on_join"`
+	// KeyframeMinInterval rate-limits forced IDRs; default 500ms, 0..10s.
+	KeyframeMinInterval time.Duration `yaml:"keyframe_min_interval"`
+}
+
+// RTSP configures the stream server.
+type RTSP struct {
+	// Listen is the TCP address for RTSP; default ":8554".
+	Listen string `yaml:"listen"`
+	// Path of the stream; default "/stream". Must start with '/'.
+	Path string `yaml:"path"`
+	// UDP enables the UDP transport on UDPRTPPort and UDPRTPPort+1; default true.
+	UDP *bool `yaml:"udp"`
+	// UDPRTPPort is the even RTP port; RTCP uses the next one. Default 8000.
+	UDPRTPPort int `yaml:"udp_rtp_port"`
+	// MaxReaders caps simultaneous playing sessions, 1..1024; default 64.
+	MaxReaders int `yaml:"max_readers"`
+	// WriteQueue is each reader's outgoing queue in RTP packets, a power of
+	// two 64..8192; default 512. A reader whose queue is full loses packets.
+	WriteQueue int `yaml:"write_queue"`
+	// Anonymous allows viewing without credentials. Default false; must be explicit.
+	Anonymous bool `yaml:"anonymous"`
+	// DigestAlgorithms offered in the challenge, in preference order.
+	// Values SHA-256 and MD5; default [SHA-256, MD5]. MD5 stays on by default
+	// because ffmpeg, VLC (live555) and most NVRs speak only MD5.
+	DigestAlgorithms []string `yaml:"digest_algorithms"`
+	// LegacyDigest accepts RFC 2069 responses (no qop), which VLC/live555
+	// sends. Nonces are bound to the client address and expire after a
+	// minute, which limits replays. Default true.
+	LegacyDigest *bool `yaml:"legacy_digest"`
+}
+
+// User is an account shared by RTSP and (later) ONVIF.
+type User struct {
+	Name     string `yaml:"name"`     // 1..32 characters, no ':' or control characters
+	Password Secret `yaml:"password"` // 8..128 characters
+	Role     string `yaml:"role"`     // administrator | operator | user; default user
+}
+
+// Secret is a string that never appears in logs or formatted output.
+type Secret string
+
+// String redacts the value.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "***"
+}
+
+// GoString redacts the value in %#v.
+func (s Secret) GoString() string { return `"***"` }
+
+// Reveal returns the secret for the code that must use it.
+func (s Secret) Reveal() string { return string(s) }

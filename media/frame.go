@@ -1,0 +1,157 @@
+package media
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// PixelFormat is the memory layout of a raw frame.
+type PixelFormat int
+
+// Raw layouts the pipeline understands. Both are 4:2:0, 8 bits per sample.
+const (
+	I420 PixelFormat = iota + 1 // planar Y, U, V (V4L2 YU12)
+	NV12                        // planar Y, interleaved UV
+)
+
+func (p PixelFormat) String() string {
+	switch p {
+	case I420:
+		return "I420"
+	case NV12:
+		return "NV12"
+	}
+	return fmt.Sprintf("PixelFormat(%d)", int(p))
+}
+
+// ParsePixelFormat accepts the names used in the configuration file.
+func ParsePixelFormat(s string) (PixelFormat, error) {
+	switch s {
+	case "I420", "i420", "YU12", "yu12":
+		return I420, nil
+	case "NV12", "nv12":
+		return NV12, nil
+	}
+	return 0, fmt.Errorf("unknown pixel format %q (want I420 or NV12)", s)
+}
+
+// FrameSize is the number of bytes of a tightly packed 4:2:0 frame.
+func FrameSize(w, h int) int { return w*h + 2*((w+1)/2)*((h+1)/2) }
+
+// Frame is one raw picture. Planes alias Buf; strides are in bytes.
+// For I420 Planes holds Y, U, V; for NV12 it holds Y, UV and an empty third plane.
+type Frame struct {
+	Format PixelFormat
+	Width  int
+	Height int
+	Planes [3][]byte
+	Stride [3]int
+	Buf    []byte
+
+	Seq  uint64        // source sequence number, gaps mean the source dropped frames
+	PTS  time.Duration // presentation time since the source started
+	Wall time.Time     // wall-clock capture time (for latency measurement)
+
+	pool *FramePool
+}
+
+// Release returns the frame to its pool. Frames not from a pool ignore it.
+func (f *Frame) Release() {
+	if f.pool != nil {
+		f.pool.put(f)
+	}
+}
+
+// FramePool is a fixed set of frame buffers of one geometry. Get never
+// allocates: when every buffer is in use it reports false, and the source
+// drops the picture instead of blocking the camera.
+type FramePool struct {
+	free chan *Frame
+}
+
+// NewFramePool allocates n packed frames of the given geometry.
+func NewFramePool(n int, format PixelFormat, w, h int) *FramePool {
+	p := &FramePool{free: make(chan *Frame, n)}
+	for range n {
+		p.free <- newPackedFrame(p, format, w, h)
+	}
+	return p
+}
+
+func newPackedFrame(p *FramePool, format PixelFormat, w, h int) *Frame {
+	cw, ch := (w+1)/2, (h+1)/2
+	buf := make([]byte, FrameSize(w, h))
+	f := &Frame{Format: format, Width: w, Height: h, Buf: buf, pool: p}
+	f.Planes[0], f.Stride[0] = buf[:w*h], w
+	switch format {
+	case NV12:
+		f.Planes[1], f.Stride[1] = buf[w*h:], 2*cw
+	default:
+		f.Planes[1], f.Stride[1] = buf[w*h:w*h+cw*ch], cw
+		f.Planes[2], f.Stride[2] = buf[w*h+cw*ch:], cw
+	}
+	return f
+}
+
+// Get takes a free frame, or reports false when all are in use.
+func (p *FramePool) Get() (*Frame, bool) {
+	select {
+	case f := <-p.free:
+		return f, true
+	default:
+		return nil, false
+	}
+}
+
+func (p *FramePool) put(f *Frame) {
+	select {
+	case p.free <- f:
+	default:
+		panic("media: frame released twice")
+	}
+}
+
+// FrameQueue is a bounded hand-off between two stages. Push never blocks:
+// when the queue is full the newest frame is released and counted as dropped.
+type FrameQueue struct {
+	ch      chan *Frame
+	pushed  atomic.Uint64
+	dropped atomic.Uint64
+	closeMu sync.Once
+}
+
+// NewFrameQueue makes a queue holding at most n frames.
+func NewFrameQueue(n int) *FrameQueue { return &FrameQueue{ch: make(chan *Frame, n)} }
+
+// Push offers f to the consumer; false means it was dropped (and released).
+func (q *FrameQueue) Push(f *Frame) bool {
+	select {
+	case q.ch <- f:
+		q.pushed.Add(1)
+		return true
+	default:
+		q.dropped.Add(1)
+		f.Release()
+		return false
+	}
+}
+
+// C is the consumer's side.
+func (q *FrameQueue) C() <-chan *Frame { return q.ch }
+
+// Stats reports frames accepted and dropped since creation.
+func (q *FrameQueue) Stats() (pushed, dropped uint64) { return q.pushed.Load(), q.dropped.Load() }
+
+// Drain releases every frame still queued (used on shutdown).
+func (q *FrameQueue) Drain() {
+	for {
+		select {
+		case f := <-q.ch:
+			f.Release()
+		default:
+			return
+		}
+	}
+}
