@@ -1,0 +1,66 @@
+package config
+
+import "time"
+
+// Documented defaults. They are constants so that tests, the example file
+// and Default cannot drift apart silently.
+const (
+	DefaultDeviceName          = "camagent"
+	DefaultLogLevel            = "info"
+	DefaultLogFormat           = "text"
+	DefaultSourceType          = "testpattern"
+	DefaultWidth               = 1280
+	DefaultHeight              = 720
+	DefaultFPS                 = 30
+	DefaultPixelFormat         = "I420"
+	DefaultEncoderType         = "auto"
+	DefaultBitrateKbps         = 2000
+	DefaultKeyframeMinInterval = 500 * time.Millisecond
+	DefaultListen              = ":8554"
+	DefaultPath                = "/stream"
+	DefaultUDPRTPPort          = 8000
+	DefaultMaxReaders          = 64
+	DefaultWriteQueue          = 512
+	DefaultRole                = "user"
+)
+
+// DefaultDigestAlgorithms returns a fresh copy so callers cannot alter the
+// default of every later config.
+func DefaultDigestAlgorithms() []string { return []string{"SHA-256", "MD5"} }
+
+// Default returns the documented defaults. Device.ID stays empty: the caller
+// resolves it to the host name, because config must not depend on the host.
+// Users stay empty: with anonymous false the caller creates a development
+// user. Every call returns independent pointers and slices.
+func Default() *Config {
+	return &Config{
+		Device: Device{Name: DefaultDeviceName},
+		Log:    Log{Level: DefaultLogLevel, Format: DefaultLogFormat},
+		Source: Source{
+			Type: DefaultSourceType,
+			TestPattern: TestPattern{
+				Width: DefaultWidth, Height: DefaultHeight,
+				FPS: DefaultFPS, Format: DefaultPixelFormat,
+			},
+			File: File{FPS: DefaultFPS},
+		},
+		Encoder: Encoder{
+			Type:                DefaultEncoderType,
+			BitrateKbps:         DefaultBitrateKbps,
+			KeyframeOnJoin:      ptr(true),
+			KeyframeMinInterval: DefaultKeyframeMinInterval,
+		},
+		RTSP: RTSP{
+			Listen:           DefaultListen,
+			Path:             DefaultPath,
+			UDP:              ptr(true),
+			UDPRTPPort:       DefaultUDPRTPPort,
+			MaxReaders:       DefaultMaxReaders,
+			WriteQueue:       DefaultWriteQueue,
+			DigestAlgorithms: DefaultDigestAlgorithms(),
+			LegacyDigest:     ptr(true),
+		},
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
