@@ -155,3 +155,13 @@ func (q *FrameQueue) Drain() {
 		}
 	}
 }
+
+// MustGet takes a frame from a freshly made pool; it panics if the pool is
+// empty, which is a programming error at construction time.
+func (p *FramePool) MustGet() *Frame {
+	f, ok := p.Get()
+	if !ok {
+		panic("media: MustGet on an empty pool")
+	}
+	return f
+}

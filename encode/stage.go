@@ -1,0 +1,184 @@
+package encode
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"camagent/internal/clock"
+	"camagent/media"
+)
+
+// Publisher receives encoded access units. Publish takes over the caller's
+// reference and must not block.
+type Publisher interface {
+	Publish(au *media.AccessUnit)
+}
+
+// StageConfig tunes the encoding stage.
+type StageConfig struct {
+	// KeyframeMinInterval is the shortest gap between a forced IDR and the
+	// previous IDR; requests inside it wait, so a burst of joining readers
+	// costs one IDR, not one each.
+	KeyframeMinInterval time.Duration
+}
+
+// Stage takes raw frames from a queue, encodes them and publishes access
+// units that always carry SPS and PPS (id 0) in front of every IDR.
+type Stage struct {
+	cfg  StageConfig
+	in   *media.FrameQueue
+	enc  Encoder
+	out  Publisher
+	clk  clock.Clock
+	log  *slog.Logger
+	pool *media.AUPool
+	norm ParamSetNormalizer
+
+	keyRequested atomic.Bool
+	lastIDR      time.Time
+	sps, pps     []byte
+	scratch      [][]byte
+	seq          uint64
+
+	stats stageCounters
+}
+
+type stageCounters struct {
+	framesIn, framesOut, errors, idrs, forced, bytes atomic.Uint64
+}
+
+// StageStats is a snapshot of the stage's counters.
+type StageStats struct {
+	Backend                   string
+	FramesIn, FramesOut       uint64
+	Errors, IDRs, ForcedIDRs  uint64
+	Bytes                     uint64
+	QueuePushed, QueueDropped uint64
+}
+
+// NewStage wires an encoder between a frame queue and a publisher.
+func NewStage(cfg StageConfig, in *media.FrameQueue, enc Encoder, out Publisher, clk clock.Clock, log *slog.Logger) *Stage {
+	return &Stage{cfg: cfg, in: in, enc: enc, out: out, clk: clk, log: log, pool: media.NewAUPool(64)}
+}
+
+// RequestKeyframe asks for an IDR as soon as the rate limit allows. Safe
+// from any goroutine; repeated requests before it is served collapse into one.
+func (s *Stage) RequestKeyframe() { s.keyRequested.Store(true) }
+
+// Run encodes until ctx ends or the encoder fails; it closes the encoder.
+func (s *Stage) Run(ctx context.Context) error {
+	defer s.in.Drain()
+	defer s.enc.Close()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case f := <-s.in.C():
+			err := s.encode(f)
+			f.Release()
+			if err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (s *Stage) encode(f *media.Frame) error {
+	s.stats.framesIn.Add(1)
+	now := s.clk.Now()
+	force := false
+	if s.keyRequested.Load() && now.Sub(s.lastIDR) >= s.cfg.KeyframeMinInterval {
+		force = true
+		s.keyRequested.Store(false)
+	}
+	nalus, err := s.enc.Encode(f, force)
+	if err != nil {
+		s.stats.errors.Add(1)
+		return fmt.Errorf("encode frame %d: %w", f.Seq, err)
+	}
+	if len(nalus) == 0 {
+		return nil
+	}
+	nalus, err = s.norm.NormalizeAU(nalus)
+	if err != nil {
+		// A unit we cannot normalise would desynchronise readers' parameter
+		// sets; dropping one picture is the lesser harm.
+		s.stats.errors.Add(1)
+		s.log.Warn("dropping access unit with unparseable parameter sets", "seq", f.Seq, "err", err)
+		return nil
+	}
+	au := s.pool.Get()
+	au.IDR = s.withParamSets(nalus, au)
+	au.PTS, au.Wall, au.Seq = f.PTS, f.Wall, s.seq
+	s.seq++
+	if au.IDR {
+		s.lastIDR = now
+		s.stats.idrs.Add(1)
+		if force {
+			s.stats.forced.Add(1)
+		}
+	}
+	s.stats.framesOut.Add(1)
+	s.stats.bytes.Add(uint64(au.Size()))
+	s.out.Publish(au)
+	return nil
+}
+
+// withParamSets fills au from nalus, remembering the latest SPS and PPS and
+// inserting them before an IDR slice that arrives without them. It reports
+// whether the unit is a random access point.
+func (s *Stage) withParamSets(nalus [][]byte, au *media.AccessUnit) bool {
+	hasSPS, hasPPS, idr := false, false, false
+	for _, n := range nalus {
+		switch n[0] & 0x1f {
+		case naluSPS:
+			s.sps = append(s.sps[:0], n...)
+			hasSPS = true
+		case naluPPS:
+			s.pps = append(s.pps[:0], n...)
+			hasPPS = true
+		case naluIDR:
+			idr = true
+		}
+	}
+	if !idr || (hasSPS && hasPPS) {
+		au.SetNALUs(nalus)
+		return idr
+	}
+	s.scratch = s.scratch[:0]
+	if !hasSPS && s.sps != nil {
+		s.scratch = append(s.scratch, s.sps)
+	}
+	if !hasPPS && s.pps != nil {
+		s.scratch = append(s.scratch, s.pps)
+	}
+	s.scratch = append(s.scratch, nalus...)
+	au.SetNALUs(s.scratch)
+	return s.sps != nil && s.pps != nil
+}
+
+// Stats snapshots the counters.
+func (s *Stage) Stats() StageStats {
+	pushed, dropped := s.in.Stats()
+	return StageStats{
+		Backend:      s.enc.Backend(),
+		FramesIn:     s.stats.framesIn.Load(),
+		FramesOut:    s.stats.framesOut.Load(),
+		Errors:       s.stats.errors.Load(),
+		IDRs:         s.stats.idrs.Load(),
+		ForcedIDRs:   s.stats.forced.Load(),
+		Bytes:        s.stats.bytes.Load(),
+		QueuePushed:  pushed,
+		QueueDropped: dropped,
+	}
+}
+
+// NAL unit types the stage inspects.
+const (
+	naluIDR = 5
+	naluSPS = 7
+	naluPPS = 8
+)
