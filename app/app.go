@@ -1,0 +1,209 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"camagent/auth"
+	"camagent/capture"
+	"camagent/config"
+	"camagent/encode"
+	"camagent/internal/clock"
+	"camagent/media"
+	"camagent/stream"
+)
+
+// Options are the agent's inputs besides the configuration.
+type Options struct {
+	Version string
+	Stdout  io.Writer // the start-up banner with the stream URLs goes here
+	Log     *slog.Logger
+	Clock   clock.Clock
+}
+
+// Agent is the running camera pipeline.
+type Agent struct {
+	cfg       *config.Config
+	opts      Options
+	comps     []named
+	rtsp      *stream.RTSPServer
+	hub       *stream.Hub
+	stage     *encode.Stage
+	source    sourceStats
+	generated string
+	describe  string
+	started   chan struct{} // closed once the banner is out and readers may connect
+}
+
+type sourceStats interface{ Stats() capture.SourceStats }
+
+// New builds the pipeline described by cfg, which must be validated.
+func New(cfg *config.Config, opts Options) (*Agent, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Stdout == nil {
+		opts.Stdout = io.Discard
+	}
+	a := &Agent{cfg: cfg, opts: opts, started: make(chan struct{})}
+	log := opts.Log
+
+	// The hub asks the encoder for an IDR when a subscriber starts or
+	// resynchronises; the stage is built after the hub, hence the closure.
+	a.hub = stream.NewHub(func() {
+		if a.stage != nil {
+			a.stage.RequestKeyframe()
+		}
+	})
+
+	switch cfg.Source.Type {
+	case "file":
+		f, err := capture.NewFile(capture.FileConfig{Path: cfg.Source.File.Path, FPS: cfg.Source.File.FPS}, a.hub, opts.Clock, log.With("component", "source"))
+		if err != nil {
+			return nil, err
+		}
+		info := f.Info()
+		a.source = f
+		a.describe = fmt.Sprintf("H.264 file %s %dx%d@%d (passthrough)", cfg.Source.File.Path, info.Width, info.Height, cfg.Source.File.FPS)
+		a.comps = append(a.comps, named{"source", f})
+	default:
+		if err := a.buildTestPattern(); err != nil {
+			return nil, err
+		}
+	}
+
+	accts, generated, err := accounts(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.generated = generated
+	var authn stream.Authenticator
+	if !cfg.RTSP.Anonymous || len(accts) > 0 {
+		algs := make([]auth.Algorithm, 0, len(cfg.RTSP.DigestAlgorithms))
+		for _, s := range cfg.RTSP.DigestAlgorithms {
+			algs = append(algs, auth.Algorithm(s))
+		}
+		d, err := auth.NewDigest(auth.DigestConfig{Realm: "camagent", Algorithms: algs, AllowLegacy: cfg.RTSP.LegacyDigestEnabled(), NonceTTL: time.Minute}, accts, opts.Clock)
+		if err != nil {
+			return nil, fmt.Errorf("rtsp authentication: %w", err)
+		}
+		authn = d
+	}
+	var keys stream.KeyframeRequester
+	if a.stage != nil {
+		keys = a.stage
+	}
+	a.rtsp, err = stream.NewRTSPServer(stream.RTSPConfig{
+		Listen:         cfg.RTSP.Listen,
+		Path:           cfg.RTSP.Path,
+		UDP:            cfg.RTSP.UDPEnabled(),
+		UDPRTPPort:     cfg.RTSP.UDPRTPPort,
+		MaxReaders:     cfg.RTSP.MaxReaders,
+		WriteQueue:     cfg.RTSP.WriteQueue,
+		Anonymous:      cfg.RTSP.Anonymous,
+		KeyframeOnJoin: cfg.Encoder.KeyframeOnJoinEnabled(),
+	}, a.hub, authn, keys, log.With("component", "rtsp"))
+	if err != nil {
+		return nil, err
+	}
+	a.comps = append(a.comps, named{"rtsp", a.rtsp})
+	return a, nil
+}
+
+func (a *Agent) buildTestPattern() error {
+	cfg, log := a.cfg, a.opts.Log
+	tp := cfg.Source.TestPattern
+	pf, err := media.ParsePixelFormat(tp.Format)
+	if err != nil {
+		return err
+	}
+	// Two frames of slack: the encoder may be mid-picture while the next
+	// one waits; anything more would only add latency.
+	frames := media.NewFrameQueue(2)
+	src, err := capture.NewTestPattern(capture.TestPatternConfig{Width: tp.Width, Height: tp.Height, FPS: tp.FPS, Format: pf}, frames, a.opts.Clock, log.With("component", "source"))
+	if err != nil {
+		return err
+	}
+	gop := cfg.Encoder.EffectiveGOP(tp.FPS)
+	enc, err := encode.NewSoftware(encode.SoftwareConfig{Width: tp.Width, Height: tp.Height, FPS: tp.FPS, BitrateKbps: cfg.Encoder.BitrateKbps, GOP: gop})
+	if err != nil {
+		return err
+	}
+	a.stage = encode.NewStage(encode.StageConfig{KeyframeMinInterval: cfg.Encoder.KeyframeMinInterval}, frames, enc, a.hub, a.opts.Clock, log.With("component", "encoder"))
+	a.source = src
+	a.describe = fmt.Sprintf("test pattern %dx%d@%d %s, %s encoder %d kbit/s, IDR every %d frames", tp.Width, tp.Height, tp.FPS, pf, enc.Backend(), cfg.Encoder.BitrateKbps, gop)
+	a.comps = append(a.comps, named{"source", src}, named{"encoder", a.stage})
+	return nil
+}
+
+// Run streams until ctx ends; it returns after every component stopped.
+func (a *Agent) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- runAll(ctx, a.comps) }()
+	select {
+	case <-a.rtsp.Ready():
+		a.banner()
+		close(a.started)
+	case err := <-done:
+		return err
+	}
+	err := <-done
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+// RTSPAddr is the bound RTSP address once the server is ready.
+func (a *Agent) RTSPAddr() net.Addr { return a.rtsp.Addr() }
+
+// Ready is closed when the stream can be played.
+func (a *Agent) Ready() <-chan struct{} { return a.started }
+
+func (a *Agent) banner() {
+	w := a.opts.Stdout
+	port := a.rtsp.Addr().(*net.TCPAddr).Port
+	fmt.Fprintf(w, "camagent %s: streaming %s\n", a.opts.Version, a.describe)
+	user, pass := "", ""
+	switch {
+	case a.generated != "":
+		user, pass = devUser, a.generated
+	case !a.cfg.RTSP.Anonymous && len(a.cfg.Users) > 0:
+		// Configured passwords are not echoed; the operator knows them.
+		user = a.cfg.Users[0].Name
+	}
+	for _, u := range streamURLs(a.cfg.RTSP.Listen, a.cfg.RTSP.Path, port, user, pass) {
+		fmt.Fprintf(w, "  RTSP  %s\n", u)
+	}
+	if a.generated != "" {
+		fmt.Fprintf(w, "  (no users configured: account %q with a password generated for this run only;\n   add users to the config file to fix credentials)\n", devUser)
+	}
+}
+
+// Stats gathers every stage's counters.
+func (a *Agent) Stats() Stats {
+	st := Stats{Source: a.source.Stats(), Hub: a.hub.Stats(), RTSP: a.rtsp.Stats()}
+	if a.stage != nil {
+		es := a.stage.Stats()
+		st.Encoder = &es
+	}
+	return st
+}
+
+// Stats is a snapshot of the pipeline's counters.
+type Stats struct {
+	Source  capture.SourceStats
+	Encoder *encode.StageStats
+	Hub     stream.HubStats
+	RTSP    stream.RTSPStats
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+
+	"camagent/app"
+	"camagent/config"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2 // bad command line or invalid configuration
+)
+
+// Set at build time with -ldflags -X.
+var (
+	version = "dev"
+	commit  = "unknown"
+)
+
+const usage = `usage:
+  camagent [run] [-config FILE]   run the agent (default; no FILE: development setup)
+  camagent version                version, commit, Go version and module list (SBOM)
+  camagent config check FILE      validate a configuration file, print every problem
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd := "run"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "run":
+		return runAgent(ctx, args, stdout, stderr)
+	case "version":
+		printVersion(stdout)
+		return exitOK
+	case "config":
+		if len(args) != 2 || args[0] != "check" {
+			fmt.Fprint(stderr, usage)
+			return exitUsage
+		}
+		return checkConfig(args[1], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "camagent: unknown command %q\n%s", cmd, usage)
+	return exitUsage
+}
+
+func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("run", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	path := fset.String("config", os.Getenv("CAMAGENT_CONFIG"), "configuration file (YAML); empty for the development setup")
+	if err := fset.Parse(args); err != nil {
+		return exitUsage
+	}
+	cfg, code := loadConfig(*path, stderr)
+	if cfg == nil {
+		return code
+	}
+	log := newLogger(cfg.Log, stderr)
+	agent, err := app.New(cfg, app.Options{Version: version, Stdout: stdout, Log: log})
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return exitFailure
+	}
+	if err := agent.Run(ctx); err != nil {
+		log.Error("stopped", "err", err)
+		return exitFailure
+	}
+	log.Info("stopped")
+	return exitOK
+}
+
+// loadConfig returns the validated configuration, or nil and an exit code.
+func loadConfig(path string, stderr io.Writer) (*config.Config, int) {
+	cfg := config.Default()
+	if path != "" {
+		var err error
+		cfg, err = config.Load(path)
+		if err != nil {
+			reportConfigError(path, err, stderr)
+			return nil, exitUsage
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		reportConfigError(path, err, stderr)
+		return nil, exitUsage
+	}
+	return cfg, exitOK
+}
+
+func reportConfigError(path string, err error, stderr io.Writer) {
+	if errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(stderr, "camagent: config file %s does not exist\n", path)
+		return
+	}
+	fmt.Fprintf(stderr, "camagent: invalid configuration %s:\n", path)
+	config.FormatProblems(err, stderr)
+}
+
+func checkConfig(path string, stdout, stderr io.Writer) int {
+	if _, code := loadConfig(path, stderr); code != exitOK {
+		return code
+	}
+	fmt.Fprintf(stdout, "%s: valid\n", path)
+	return exitOK
+}
+
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.Level)) // validated already
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
