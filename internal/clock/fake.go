@@ -1,7 +1,7 @@
 package clock
 
 import (
-	"sort"
+	"slices"
 	"sync"
 	"time"
 )
@@ -29,7 +29,7 @@ func (f *Fake) Advance(d time.Duration) {
 	f.mu.Lock()
 	end := f.now.Add(d)
 	for {
-		sort.Slice(f.waiters, func(i, j int) bool { return f.waiters[i].at.Before(f.waiters[j].at) })
+		slices.SortFunc(f.waiters, func(a, b *fakeWaiter) int { return a.at.Compare(b.at) })
 		if len(f.waiters) == 0 || f.waiters[0].at.After(end) {
 			break
 		}
