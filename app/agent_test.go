@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"os/exec"
 	"sort"
@@ -40,7 +41,7 @@ func startAgent(t *testing.T, edit func(*config.Config)) (string, *Agent) {
 		t.Fatalf("test config invalid: %v", err)
 	}
 	var out bytes.Buffer
-	a, err := New(cfg, Options{Version: "test", Stdout: &out})
+	a, err := New(cfg, Options{Version: "test", Stdout: &out, Log: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # each script; peers get their own ranges so that they can run side by side.
 PORT_CAMAGENT=18554; UDP_CAMAGENT=18000
 PORT_CAMAGENT2=19554; UDP_CAMAGENT2=19000
+PORT_CAMAGENT3=17554; UDP_CAMAGENT3=17000
 PORT_MEDIAMTX=28554; UDP_MEDIAMTX=28000
 PORT_GORTSPLIB=38554; UDP_GORTSPLIB=38000
 
@@ -27,7 +28,10 @@ CA_USER=bench
 CA_PASS=bench-password-1
 
 MEDIA_DIR=$BENCH_HOME/media
-MEDIA_BASE=$MEDIA_DIR/720p30-gop30-2M
+# 10 s loop: camagent keeps its whole file in memory (by design), so a long
+# file would inflate its RSS against the peers, whose file sits in the publisher.
+MEDIA_SECONDS=${MEDIA_SECONDS:-10}
+MEDIA_BASE=$MEDIA_DIR/720p30-gop30-2M-${MEDIA_SECONDS}s
 MEDIA_MP4=$MEDIA_BASE.mp4
 MEDIA_H264=$MEDIA_BASE.h264
 
@@ -157,9 +161,9 @@ check_listeners() {
 gen_media() {
   mkdir -p "$MEDIA_DIR"
   if [ -s "$MEDIA_MP4" ] && [ -s "$MEDIA_H264" ]; then return 0; fi
-  log "generating $MEDIA_MP4 (60 s, takes ~30 s)"
+  log "generating $MEDIA_MP4 ($MEDIA_SECONDS s)"
   ffmpeg -nostdin -v error -f lavfi \
-    -i "testsrc2=size=1280x720:rate=30,noise=alls=12:allf=t+u,format=yuv420p" -t 60 \
+    -i "testsrc2=size=1280x720:rate=30,noise=alls=12:allf=t+u,format=yuv420p" -t "$MEDIA_SECONDS" \
     -c:v libx264 -profile:v main -preset veryfast -bf 0 -g 30 -keyint_min 30 -sc_threshold 0 \
     -b:v 2M -maxrate 2M -bufsize 2M -an -movflags +faststart -y "$MEDIA_MP4.tmp.mp4"
   ffmpeg -nostdin -v error -i "$MEDIA_MP4.tmp.mp4" -c copy -bsf:v h264_mp4toannexb -f h264 -y "$MEDIA_H264.tmp"
@@ -173,9 +177,9 @@ media_summary() {
   br=$(ffprobe -v error -show_entries format=bit_rate -of csv=p=0 "$MEDIA_MP4")
   read -r n k < <(ffprobe -v error -select_streams v -show_entries packet=flags -of csv=p=0 "$MEDIA_MP4" |
     awk '{n++} /K/ {k++} END {print n, k}')
-  printf '%s: 1280x720 30 fps H.264 Main, no B-frames, %.2f Mbit/s, %d frames, %d IDR (GOP %d = %.1f s)\n' \
+  printf '%s: 1280x720 30 fps H.264 Main (x264, with its SEI), no B-frames, %.2f Mbit/s, %d frames looped, %d IDR (GOP %d = %.1f s), Annex-B file %d bytes\n' \
     "$(basename "$MEDIA_BASE")" "$(awk -v b="$br" 'BEGIN{print b/1e6}')" "$n" "$k" $((n / k)) \
-    "$(awk -v g=$((n / k)) 'BEGIN{print g/30}')"
+    "$(awk -v g=$((n / k)) 'BEGIN{print g/30}')" "$(stat -c %s "$MEDIA_H264")"
 }
 
 # ---------------------------------------------------------------- builds
@@ -286,9 +290,11 @@ print_patches() {
 }
 
 # ---------------------------------------------------------------- servers
-# write_camagent_config FILE PORT UDPPORT file|testpattern
+# write_camagent_config FILE PORT UDPPORT file|testpattern [KEYFRAME_MIN_INTERVAL]
 write_camagent_config() {
-  local src
+  local src kmi=""
+  [ -n "${5:-}" ] && kmi="
+  keyframe_min_interval: $5"
   if [ "$4" = file ]; then
     src="source:
   type: file
@@ -305,7 +311,7 @@ write_camagent_config() {
 encoder:
   bitrate_kbps: 2000
   gop: 30
-  keyframe_on_join: true"
+  keyframe_on_join: true$kmi"
   fi
   cat >"$1" <<EOF
 $src
@@ -351,6 +357,7 @@ url_of() { # url_of camagent|camagent2|mediamtx|gortsplib
   case $1 in
     camagent) echo "rtsp://$CA_USER:$CA_PASS@127.0.0.1:$PORT_CAMAGENT/stream" ;;
     camagent2) echo "rtsp://$CA_USER:$CA_PASS@127.0.0.1:$PORT_CAMAGENT2/stream" ;;
+    camagent3) echo "rtsp://$CA_USER:$CA_PASS@127.0.0.1:$PORT_CAMAGENT3/stream" ;;
     mediamtx) echo "rtsp://127.0.0.1:$PORT_MEDIAMTX/stream" ;;
     gortsplib) echo "rtsp://127.0.0.1:$PORT_GORTSPLIB/stream" ;;
   esac

@@ -56,11 +56,20 @@ for s in "${SRV[@]}"; do
   esac
 done
 
-last_frame() { # last frame= of a -progress file (0 if none yet)
-  local v
-  v=$(tac "$1" 2>/dev/null | grep -m1 '^frame=' | cut -d= -f2) || true
-  echo "${v:-0}"
+# frames_of FILE... — last frame= of each -progress file (0 if none yet), one per line.
+frames_of() {
+  (($#)) || return 0
+  awk '/^frame=/ {v[FILENAME] = substr($0, 7)}
+       END {for (i = 1; i < ARGC; i++) print ((ARGV[i] in v) ? v[ARGV[i]] : 0)}' "$@"
 }
+# min_blocks FILE... — fewest progress blocks written by any of the readers.
+min_blocks() {
+  (($#)) || { echo 999; return 0; }
+  awk '/^progress=/ {c[FILENAME]++}
+       END {m = -1; for (i = 1; i < ARGC; i++) {x = c[ARGV[i]] + 0; if (m < 0 || x < m) m = x}; print m}' "$@"
+}
+STATS_PERIOD=0.5
+SETTLE_BLOCKS=5 # progress blocks (of STATS_PERIOD) a reader must have written before a window
 
 # Sets SRV_PID, PUB_PID (may be empty), URL. Returns 1 if the server is unusable.
 start_server() {
@@ -101,7 +110,7 @@ server_failed() { # server_failed ROUND SERVER N REASON
 }
 
 run_server() {
-  local r=$1 s=$2 n i k readers=() idle_rss= f0 f1 c0 c1 t0 t1 b0 b1 rss hwm
+  local r=$1 s=$2 n i k readers=() progs=() idle_rss= f0 f1 c0 c1 t0 t1 b0 b1 rss hwm
   log "round $r/$ROUNDS: $s"
   if ! start_server "$r" "$s"; then
     for n in $READERS; do server_failed "$r" "$s" "$n" "start-failed"; done
@@ -113,16 +122,26 @@ run_server() {
   for n in $READERS; do
     while ((${#readers[@]} < n)); do
       i=${#readers[@]}
+      progs+=("$RUN/progress/r$r-$s-n$i")
+      : >"${progs[i]}"
       start_bg "$RUN/logs/r$r-$s-reader$i.log" ffmpeg -nostdin -nostats -v error \
-        -progress "$RUN/progress/r$r-$s-n$i" -stats_period 1 \
+        -progress "${progs[i]}" -stats_period "$STATS_PERIOD" \
         -rtsp_transport tcp -i "$URL" -c copy -f null -
       readers+=("$LAST_PID")
     done
     sleep "$WARMUP"
+    # A reader outputs its probing backlog (~2 s of frames) in one burst when
+    # it starts; on a busy host that can come after WARMUP. Wait (bounded) until
+    # every reader has been writing progress for >= 2.5 s.
+    for ((k = 0; k < 40; k++)); do
+      (($(min_blocks "${progs[@]:0:n}") >= SETTLE_BLOCKS)) && break
+      sleep 0.5
+    done
+    ((k)) && log "  $s N=$n: waited $((k / 2)) s more for readers to settle (min blocks $(min_blocks "${progs[@]:0:n}"))"
     if ! kill -0 "$SRV_PID" 2>/dev/null; then server_failed "$r" "$s" "$n" "server-died"; break; fi
-    f0=(); for ((i = 0; i < n; i++)); do f0+=("$(last_frame "$RUN/progress/r$r-$s-n$i")"); done
+    mapfile -t f0 < <(frames_of "${progs[@]:0:n}")
     read -r b0 tb0 < <(host_busy_ticks)
-    c0=$(proc_ticks "$SRV_PID"); t0=$(now_ns)
+    c0=$(proc_ticks "$SRV_PID" || echo x); t0=$(now_ns)
     rss=()
     for ((k = 0; k < WINDOW; k++)); do
       sleep 1
@@ -131,8 +150,8 @@ run_server() {
     c1=$(proc_ticks "$SRV_PID" || echo x); t1=$(now_ns)
     read -r b1 tb1 < <(host_busy_ticks)
     hwm=$(proc_kib "$SRV_PID" VmHWM || echo x)
-    if [ "$c1" = x ] || [ "$hwm" = x ]; then server_failed "$r" "$s" "$n" "server-died"; break; fi
-    f1=(); for ((i = 0; i < n; i++)); do f1+=("$(last_frame "$RUN/progress/r$r-$s-n$i")"); done
+    if [ "$c0" = x ] || [ "$c1" = x ] || [ "$hwm" = x ]; then server_failed "$r" "$s" "$n" "server-died"; break; fi
+    mapfile -t f1 < <(frames_of "${progs[@]:0:n}")
     local alive=0 recv=0 fps=() wall
     wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b - a) / 1e9}')
     for ((i = 0; i < n; i++)); do

@@ -91,6 +91,7 @@ func (s *RTSPServer) Run(ctx context.Context) error {
 		return fmt.Errorf("rtsp: listen address %q: %w", s.cfg.Listen, err)
 	}
 	s.srv = &gortsplib.Server{
+		Listen:         listenBounded,
 		Handler:        s,
 		RTSPAddress:    s.cfg.Listen,
 		WriteQueueSize: s.cfg.WriteQueue,

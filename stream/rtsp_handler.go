@@ -102,7 +102,7 @@ func (s *RTSPServer) OnSessionClose(ctx *gortsplib.ServerHandlerOnSessionCloseCt
 	s.mu.Unlock()
 	if ok {
 		r.stream.Close()
-		s.log.Info("rtsp reader left", "rtp_drops", r.drops.Load(), "units_sent", r.sent.Load())
+		s.log.Info("rtsp reader left", "rtp_drops", r.drops.Load(), "units_sent", r.sent.Load(), "reason", ctx.Error)
 	}
 }
 
