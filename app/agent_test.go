@@ -17,9 +17,6 @@ import (
 	"camagent/internal/testtool"
 )
 
-// lastTimeBase is the "#tb 0:" of the latest framemd5 listing.
-var lastTimeBase string
-
 const (
 	testUser = "viewer"
 	testPass = "correct-horse-9"
@@ -67,6 +64,13 @@ func startAgent(t *testing.T, edit func(*config.Config)) (string, *Agent) {
 // everything ffmpeg said at level error (which must be nothing).
 func decode(t *testing.T, url, transport string, frames int) (lines []string, errs string) {
 	t.Helper()
+	lines, _, errs = decodeTB(t, url, transport, frames)
+	return lines, errs
+}
+
+// decodeTB is decode that also returns the listing's time base ("1/30").
+func decodeTB(t *testing.T, url, transport string, frames int) (lines []string, timeBase, errs string) {
+	t.Helper()
 	ffmpeg := testtool.Need(t, "ffmpeg")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -80,13 +84,13 @@ func decode(t *testing.T, url, transport string, frames int) (lines []string, er
 	}
 	for _, l := range strings.Split(stdout.String(), "\n") {
 		if strings.HasPrefix(l, "#tb 0: ") {
-			lastTimeBase = strings.TrimPrefix(l, "#tb 0: ")
+			timeBase = strings.TrimPrefix(l, "#tb 0: ")
 		}
 		if l != "" && !strings.HasPrefix(l, "#") {
 			lines = append(lines, l)
 		}
 	}
-	return lines, stderr.String()
+	return lines, timeBase, stderr.String()
 }
 
 // ptsDeltas returns the sorted gaps between consecutive frames' pts, in
@@ -132,7 +136,7 @@ func TestStreamDecodesOverTCPAndUDP(t *testing.T) {
 			if got, want := probe(t, url, transport), "codec_name=h264|width=640|height=480|r_frame_rate=30/1"; got != want {
 				t.Errorf("ffprobe = %q, want %q", got, want)
 			}
-			lines, errs := decode(t, url, transport, 75)
+			lines, timeBase, errs := decodeTB(t, url, transport, 75)
 			if errs != "" {
 				t.Errorf("decoder errors over %s:\n%s", transport, errs)
 			}
@@ -141,8 +145,8 @@ func TestStreamDecodesOverTCPAndUDP(t *testing.T) {
 			}
 			d := ptsDeltas(t, lines)
 			var num, den int
-			if _, err := fmt.Sscanf(lastTimeBase, "%d/%d", &num, &den); err != nil {
-				t.Fatalf("framemd5 time base %q: %v", lastTimeBase, err)
+			if _, err := fmt.Sscanf(timeBase, "%d/%d", &num, &den); err != nil {
+				t.Fatalf("framemd5 time base %q: %v", timeBase, err)
 			}
 			// The median gap between pictures, in seconds, must be 1/30.
 			if med := d[len(d)/2]; med*num*30 != den {
