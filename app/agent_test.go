@@ -26,9 +26,7 @@ const (
 // with credentials. The agent stops at the end of the test.
 func startAgent(t *testing.T, edit func(*config.Config)) (string, *Agent) {
 	t.Helper()
-	cfg := config.Default()
-	cfg.RTSP.Listen = fmt.Sprintf("127.0.0.1:%d", testtool.FreePort(t, "tcp"))
-	cfg.RTSP.UDPRTPPort = testtool.FreeUDPPair(t)
+	cfg := loopbackConfig(t)
 	cfg.Source.TestPattern.Width, cfg.Source.TestPattern.Height = 640, 480
 	cfg.Users = []config.User{{Name: testUser, Password: testPass, Role: "user"}}
 	if edit != nil {

@@ -14,14 +14,21 @@ import (
 	"camagent/internal/testtool"
 )
 
-// Stopping the agent must leave no goroutine behind, including while a
-// reader is connected.
-func TestStopLeavesNoGoroutines(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+// loopbackConfig is the development configuration on free loopback ports
+// with a small picture, so tests start fast and never collide.
+func loopbackConfig(t *testing.T) *config.Config {
 	cfg := config.Default()
 	cfg.RTSP.Listen = fmt.Sprintf("127.0.0.1:%d", testtool.FreePort(t, "tcp"))
 	cfg.RTSP.UDPRTPPort = testtool.FreeUDPPair(t)
 	cfg.Source.TestPattern.Width, cfg.Source.TestPattern.Height = 320, 240
+	return cfg
+}
+
+// Stopping the agent must leave no goroutine behind, including while a
+// reader is connected.
+func TestStopLeavesNoGoroutines(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	cfg := loopbackConfig(t)
 	a, err := New(cfg, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -48,10 +55,8 @@ func TestPortInUseNamesThePort(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	cfg := config.Default()
+	cfg := loopbackConfig(t)
 	cfg.RTSP.Listen = l.Addr().String()
-	cfg.RTSP.UDPRTPPort = testtool.FreeUDPPair(t)
-	cfg.Source.TestPattern.Width, cfg.Source.TestPattern.Height = 320, 240
 	a, err := New(cfg, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -66,10 +71,7 @@ func TestPortInUseNamesThePort(t *testing.T) {
 // generated password, and two runs never share it.
 func TestBannerHasGeneratedCredentials(t *testing.T) {
 	run := func() string {
-		cfg := config.Default()
-		cfg.RTSP.Listen = fmt.Sprintf("127.0.0.1:%d", testtool.FreePort(t, "tcp"))
-		cfg.RTSP.UDPRTPPort = testtool.FreeUDPPair(t)
-		cfg.Source.TestPattern.Width, cfg.Source.TestPattern.Height = 320, 240
+		cfg := loopbackConfig(t)
 		var out bytes.Buffer
 		a, err := New(cfg, Options{Stdout: &out})
 		if err != nil {
