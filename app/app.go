@@ -16,6 +16,7 @@ import (
 	"camagent/internal/clock"
 	"camagent/media"
 	"camagent/stream"
+	"camagent/telemetry"
 )
 
 // Options are the agent's inputs besides the configuration.
@@ -24,6 +25,11 @@ type Options struct {
 	Stdout  io.Writer // the start-up banner with the stream URLs goes here
 	Log     *slog.Logger
 	Clock   clock.Clock
+	// ConfigPath is the file MQTT config-set persists to; empty refuses it.
+	ConfigPath string
+	// Reboot is called by the MQTT reboot command after its delay; nil
+	// makes the command fail with an explanation.
+	Reboot func(reason string) error
 }
 
 // Agent is the running camera pipeline.
@@ -38,6 +44,7 @@ type Agent struct {
 	generated string
 	describe  string
 	started   chan struct{} // closed once the banner is out and readers may connect
+	telemetry *telemetry.Telemetry
 }
 
 type sourceStats interface{ Stats() capture.SourceStats }
@@ -115,6 +122,9 @@ func New(cfg *config.Config, opts Options) (*Agent, error) {
 		return nil, err
 	}
 	a.comps = append(a.comps, named{"rtsp", a.rtsp})
+	if err := a.buildTelemetry(); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -152,11 +162,24 @@ func (a *Agent) Run(ctx context.Context) error {
 	go func() { done <- runAll(ctx, a.comps) }()
 	select {
 	case <-a.rtsp.Ready():
-		a.banner()
-		close(a.started)
 	case err := <-done:
 		return err
 	}
+	if a.telemetry != nil {
+		// Give MQTT a moment so the banner can say health is flowing; a
+		// broker that is down must not delay the video, hence the bound.
+		wait := a.opts.Clock.NewTimer(2 * time.Second)
+		select {
+		case <-a.telemetry.Connected():
+		case <-wait.C():
+		case err := <-done:
+			wait.Stop()
+			return err
+		}
+		wait.Stop()
+	}
+	a.banner()
+	close(a.started)
 	err := <-done
 	if errors.Is(err, context.Canceled) {
 		err = nil
@@ -184,6 +207,15 @@ func (a *Agent) banner() {
 	}
 	for _, u := range streamURLs(a.cfg.RTSP.Listen, a.cfg.RTSP.Path, port, user, pass) {
 		fmt.Fprintf(w, "  RTSP  %s\n", u)
+	}
+	if a.telemetry != nil {
+		state := "connected"
+		select {
+		case <-a.telemetry.Connected():
+		default:
+			state = "connecting"
+		}
+		fmt.Fprintf(w, "  MQTT  %s (%s), health on %s — try: camctl poll\n", a.telemetry.BrokerURL(), state, a.telemetry.Topics().Health())
 	}
 	if a.generated != "" {
 		fmt.Fprintf(w, "  (no users configured: account %q with a password generated for this run only;\n   add users to the config file to fix credentials)\n", devUser)

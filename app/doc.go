@@ -1,5 +1,7 @@
 // Package app is the composition root: it turns a validated configuration
-// into running components (source, encoder stage, hub, RTSP server), runs
-// them under one context and stops them together. Only cmd/ imports app;
-// app imports every domain package and is imported by none.
+// into running components (source, encoder stage, hub, RTSP server, MQTT
+// telemetry), runs them under one context and stops them together. Only
+// cmd/ imports app; app imports every domain package and is imported by
+// none. It hands telemetry a neutral stats snapshot and the command
+// actions, so telemetry never imports the video packages.
 package app

@@ -19,6 +19,7 @@ import (
 func loopbackConfig(t *testing.T) *config.Config {
 	cfg := config.Default()
 	cfg.RTSP.Listen = fmt.Sprintf("127.0.0.1:%d", testtool.FreePort(t, "tcp"))
+	cfg.MQTT.EmbeddedListen = "127.0.0.1:0" // never the shared default port in tests
 	cfg.RTSP.UDPRTPPort = testtool.FreeUDPPair(t)
 	cfg.Source.TestPattern.Width, cfg.Source.TestPattern.Height = 320, 240
 	return cfg

@@ -10,6 +10,7 @@ type Config struct {
 	Source  Source  `yaml:"source"`
 	Encoder Encoder `yaml:"encoder"`
 	RTSP    RTSP    `yaml:"rtsp"`
+	MQTT    MQTT    `yaml:"mqtt"`
 	Users   []User  `yaml:"users"`
 }
 
@@ -91,6 +92,61 @@ type RTSP struct {
 	// sends. Nonces are bound to the client address and expire after a
 	// minute, which limits replays. Default true.
 	LegacyDigest *bool `yaml:"legacy_digest"`
+}
+
+// MQTT configures health telemetry and remote commands over MQTT 3.1.1
+// (docs/mqtt.md has the topic contract).
+type MQTT struct {
+	// Enabled turns telemetry on; default true.
+	Enabled *bool `yaml:"enabled"`
+	// Brokers are tried in order (failover): mqtt://HOST:PORT, tcp://,
+	// mqtts:// or ssl:// (TLS). Empty (default) runs an embedded broker on
+	// EmbeddedListen so health is visible at once on a stand-alone device.
+	Brokers []string `yaml:"brokers"`
+	// EmbeddedListen is the loopback address of the embedded broker; default
+	// "127.0.0.1:1883". Only loopback addresses are accepted.
+	EmbeddedListen string `yaml:"embedded_listen"`
+	// TopicPrefix starts every topic: <prefix>/v1/<device-id>/...; default
+	// "camagent". Letters, digits, '-', '_', '.' and '/' between segments.
+	TopicPrefix string `yaml:"topic_prefix"`
+	// Username and Password authenticate to the broker; default none.
+	Username string `yaml:"username"`
+	Password Secret `yaml:"password"`
+	// TLS files for mqtts:// brokers.
+	TLS MQTTTLS `yaml:"tls"`
+	// Keepalive is the MQTT keepalive, 2s..5m; default 10s. The broker
+	// publishes the offline will about 1.5 keepalives after the agent dies.
+	Keepalive time.Duration `yaml:"keepalive"`
+	// ReconnectMin and ReconnectMax bound the jittered exponential backoff
+	// between connection attempts; defaults 1s and 1m.
+	ReconnectMin time.Duration `yaml:"reconnect_min"`
+	ReconnectMax time.Duration `yaml:"reconnect_max"`
+	// HealthInterval is the period of health publications, 1s..1h; default 30s.
+	HealthInterval time.Duration `yaml:"health_interval"`
+	// StoreDir keeps unacknowledged QoS 1 messages (events) on disk across
+	// broker outages and agent restarts. Empty (default) keeps them in memory only.
+	StoreDir string `yaml:"store_dir"`
+	// StoreMax bounds the stored messages, 16..100000; default 1000. The
+	// oldest is dropped (and counted) when full.
+	StoreMax int `yaml:"store_max"`
+	// MaxPayload is the largest command accepted in bytes, 1024..1048576;
+	// default 65536. Larger commands get an error reply.
+	MaxPayload int `yaml:"max_payload"`
+	// CommandKey is the controller's Ed25519 public key, base64 (32 bytes).
+	// When set, every command must carry a valid signature, a timestamp
+	// within CommandMaxAge and a fresh nonce. Default empty: commands are
+	// authorised by the broker ACL alone.
+	CommandKey string `yaml:"command_key"`
+	// CommandMaxAge is the accepted clock difference for signed commands,
+	// 1s..10m; default 60s.
+	CommandMaxAge time.Duration `yaml:"command_max_age"`
+}
+
+// MQTTTLS names PEM files; a client certificate needs its key.
+type MQTTTLS struct {
+	CAFile   string `yaml:"ca_file"`   // trusted CAs; empty uses the system pool
+	CertFile string `yaml:"cert_file"` // client certificate (mutual TLS)
+	KeyFile  string `yaml:"key_file"`  // its private key
 }
 
 // User is an account shared by RTSP and (later) ONVIF.

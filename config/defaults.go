@@ -22,6 +22,15 @@ const (
 	DefaultMaxReaders          = 64
 	DefaultWriteQueue          = 512
 	DefaultRole                = "user"
+	DefaultMQTTEmbeddedListen  = "127.0.0.1:1883"
+	DefaultMQTTTopicPrefix     = "camagent"
+	DefaultMQTTKeepalive       = 10 * time.Second
+	DefaultMQTTReconnectMin    = time.Second
+	DefaultMQTTReconnectMax    = time.Minute
+	DefaultMQTTHealthInterval  = 30 * time.Second
+	DefaultMQTTStoreMax        = 1000
+	DefaultMQTTMaxPayload      = 65536
+	DefaultMQTTCommandMaxAge   = time.Minute
 )
 
 // DefaultDigestAlgorithms returns a fresh copy so callers cannot alter the
@@ -59,6 +68,18 @@ func Default() *Config {
 			WriteQueue:       DefaultWriteQueue,
 			DigestAlgorithms: DefaultDigestAlgorithms(),
 			LegacyDigest:     ptr(true),
+		},
+		MQTT: MQTT{
+			Enabled:        ptr(true),
+			EmbeddedListen: DefaultMQTTEmbeddedListen,
+			TopicPrefix:    DefaultMQTTTopicPrefix,
+			Keepalive:      DefaultMQTTKeepalive,
+			ReconnectMin:   DefaultMQTTReconnectMin,
+			ReconnectMax:   DefaultMQTTReconnectMax,
+			HealthInterval: DefaultMQTTHealthInterval,
+			StoreMax:       DefaultMQTTStoreMax,
+			MaxPayload:     DefaultMQTTMaxPayload,
+			CommandMaxAge:  DefaultMQTTCommandMaxAge,
 		},
 	}
 }

@@ -35,3 +35,6 @@ func boolOr(p *bool, def bool) bool {
 	}
 	return *p
 }
+
+// MQTTEnabled reports Enabled, true when unset.
+func (m MQTT) MQTTEnabled() bool { return boolOr(m.Enabled, true) }

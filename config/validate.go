@@ -30,7 +30,16 @@ const (
 	maxUserNameLen         = 32
 	minPassword            = 8
 	maxPassword            = 128
+	maxBrokers             = 8
+	maxTopicPrefixLen      = 64
+	minMQTTStore           = 16
+	maxMQTTStore           = 100000
+	minMQTTPayload         = 1024
+	maxMQTTPayload         = 1 << 20
 )
+
+// FleetID is the topic segment of fleet-wide commands; no device may use it.
+const FleetID = "fleet"
 
 var (
 	logLevels        = []string{"debug", "info", "warn", "error"}
@@ -67,6 +76,7 @@ func (c *Config) check(o origin, ps *problems) {
 	v.source(c.Source)
 	v.encoder(c.Encoder)
 	v.rtsp(c.RTSP)
+	v.mqtt(c.MQTT)
 	v.users(c.Users)
 }
 
@@ -100,6 +110,8 @@ func (v *validator) evenBetween(path string, got, lo, hi int) {
 func (v *validator) device(d Device) {
 	if d.ID != "" && (len(d.ID) > maxDeviceIDLen || strings.ContainsFunc(d.ID, notIDRune)) {
 		v.bad("device.id", "must be at most %d letters, digits, '-', '_' or '.', got %s", maxDeviceIDLen, quote(d.ID))
+	} else if d.ID == FleetID {
+		v.bad("device.id", "%s is reserved for fleet-wide MQTT commands", quote(FleetID))
 	}
 	// The name reaches SDP and ONVIF replies, where a control character
 	// could split a line.

@@ -9,6 +9,9 @@ packages=(
   gcc-arm-linux-gnueabihf g++-arm-linux-gnueabihf  # static armv7 build
   qemu-user-static                                 # smoke-runs the arm binaries
   ffmpeg                                           # ffprobe/ffmpeg: the real RTSP client in tests
+  mosquitto                                        # the real MQTT broker in telemetry tests
+  qemu-system-x86 qemu-system-arm                  # test/vm: real Linux kernels under qemu (TCG)
+  cpio kmod xz-utils debian-archive-keyring        # test/vm: initramfs, depmod, .deb unpack, private apt
 )
 
 missing=()

@@ -70,7 +70,7 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return code
 	}
 	log := newLogger(cfg.Log, stderr)
-	agent, err := app.New(cfg, app.Options{Version: version, Stdout: stdout, Log: log})
+	agent, err := app.New(cfg, app.Options{Version: version, Stdout: stdout, Log: log, ConfigPath: *path})
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return exitFailure

@@ -14,13 +14,15 @@ const module = "camagent"
 // rules: for each package (prefix match on the path inside the module), the
 // imports it must never have, directly or through our own packages.
 var forbidden = map[string][]string{
-	"media":    {module + "/"},
-	"auth":     {module + "/capture", module + "/encode", module + "/stream", module + "/config", module + "/app"},
-	"config":   {module + "/capture", module + "/encode", module + "/stream", module + "/auth", module + "/app"},
-	"capture":  {"net", "net/http", module + "/stream", module + "/encode", module + "/onvif", module + "/telemetry", module + "/app"},
-	"encode":   {"net", "net/http", module + "/stream", module + "/capture", module + "/onvif", module + "/telemetry", module + "/app"},
-	"stream":   {module + "/capture", module + "/encode", module + "/app"},
-	"internal": {module + "/app", module + "/stream", module + "/encode", module + "/capture"},
+	"media":      {module + "/"},
+	"auth":       {module + "/capture", module + "/encode", module + "/stream", module + "/config", module + "/app"},
+	"config":     {module + "/capture", module + "/encode", module + "/stream", module + "/auth", module + "/app"},
+	"capture":    {"net", "net/http", module + "/stream", module + "/encode", module + "/onvif", module + "/telemetry", module + "/app"},
+	"encode":     {"net", "net/http", module + "/stream", module + "/capture", module + "/onvif", module + "/telemetry", module + "/app"},
+	"stream":     {module + "/capture", module + "/encode", module + "/app"},
+	"telemetry":  {module + "/capture", module + "/encode", module + "/stream", module + "/auth", module + "/app", module + "/media"},
+	"cmd/camctl": {module + "/app", module + "/capture", module + "/encode", module + "/stream", module + "/auth", module + "/media"},
+	"internal":   {module + "/app", module + "/stream", module + "/encode", module + "/capture"},
 }
 
 // Only the composition root and the mains may import app.

@@ -1,0 +1,5 @@
+package telemetry
+
+import "context"
+
+func contextForever() context.Context { return context.Background() }
