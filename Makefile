@@ -33,3 +33,12 @@ test:
 
 clean:
 	rm -rf $(DIST)
+
+# Virtual-hardware bench (test/vm/README.md): boots real amd64 and arm64
+# kernels under qemu with vivid, vicodec, gpio-sim and gpio-mockup, runs the
+# smoke test in each and checks host->guest port forwarding. Prints the wall
+# time per architecture; the first run fetches and builds into ~/.cache.
+.PHONY: vmtest
+vmtest:
+	./test/vm/smoke.sh amd64 arm64
+	./test/vm/netcheck.sh amd64 arm64

@@ -27,4 +27,14 @@ for b in dist/camagent-linux-amd64 dist/camagent-linux-arm64 dist/camagent-linux
   case "$desc" in *"statically linked"*) ;; *) echo "$b is not statically linked" >&2; exit 1 ;; esac
 done
 ./scripts/smoke-arm.sh
+
+# --- virtual hardware (test/vm) ---------------------------------------------
+# Real Debian kernels for amd64 and arm64 under qemu (TCG) with the virtual
+# camera (vivid), M2M codec (vicodec) and GPIO chips (gpio-sim, gpio-mockup):
+# the smoke test in each guest, then host->guest port forwarding. The first
+# run fetches and builds into ~/.cache/camagent/vm (see test/vm/README.md).
+echo "== virtual hardware bench (qemu: amd64, arm64)"
+./test/vm/smoke.sh amd64 arm64
+./test/vm/netcheck.sh amd64 arm64
+
 echo "== all tests passed"
