@@ -15,6 +15,7 @@ import (
 	"camagent/encode"
 	"camagent/internal/clock"
 	"camagent/media"
+	"camagent/onvif"
 	"camagent/stream"
 	"camagent/telemetry"
 )
@@ -45,6 +46,8 @@ type Agent struct {
 	describe  string
 	started   chan struct{} // closed once the banner is out and readers may connect
 	telemetry *telemetry.Telemetry
+	onvif     *onvif.Server
+	video     onvif.Video // what the encoded stream is, for ONVIF
 }
 
 type sourceStats interface{ Stats() capture.SourceStats }
@@ -80,6 +83,10 @@ func New(cfg *config.Config, opts Options) (*Agent, error) {
 		info := f.Info()
 		a.source = f
 		a.describe = fmt.Sprintf("H.264 file %s %dx%d@%d (passthrough)", cfg.Source.File.Path, info.Width, info.Height, cfg.Source.File.FPS)
+		// The file's GOP is unknown without scanning it; one second is the
+		// common encoder default and what the testpattern path uses.
+		a.video = onvif.Video{Width: info.Width, Height: info.Height, FPS: cfg.Source.File.FPS, BitrateKbps: cfg.Encoder.BitrateKbps,
+			GOP: cfg.Encoder.EffectiveGOP(cfg.Source.File.FPS), Profile: onvifProfile(info.Profile)}
 		a.comps = append(a.comps, named{"source", f})
 	default:
 		if err := a.buildTestPattern(); err != nil {
@@ -93,6 +100,7 @@ func New(cfg *config.Config, opts Options) (*Agent, error) {
 	}
 	a.generated = generated
 	var authn stream.Authenticator
+	var digest onvif.HTTPDigest
 	if !cfg.RTSP.Anonymous || len(accts) > 0 {
 		algs := make([]auth.Algorithm, 0, len(cfg.RTSP.DigestAlgorithms))
 		for _, s := range cfg.RTSP.DigestAlgorithms {
@@ -102,7 +110,7 @@ func New(cfg *config.Config, opts Options) (*Agent, error) {
 		if err != nil {
 			return nil, fmt.Errorf("rtsp authentication: %w", err)
 		}
-		authn = d
+		authn, digest = d, d
 	}
 	var keys stream.KeyframeRequester
 	if a.stage != nil {
@@ -122,6 +130,9 @@ func New(cfg *config.Config, opts Options) (*Agent, error) {
 		return nil, err
 	}
 	a.comps = append(a.comps, named{"rtsp", a.rtsp})
+	if err := a.buildONVIF(accts, digest, a.video); err != nil {
+		return nil, err
+	}
 	if err := a.buildTelemetry(); err != nil {
 		return nil, err
 	}
@@ -147,6 +158,8 @@ func (a *Agent) buildTestPattern() error {
 	if err != nil {
 		return err
 	}
+	a.video = onvif.Video{Width: tp.Width, Height: tp.Height, FPS: tp.FPS, BitrateKbps: cfg.Encoder.BitrateKbps, GOP: gop,
+		Profile: "Baseline"} // OpenH264 here encodes Constrained Baseline
 	a.stage = encode.NewStage(encode.StageConfig{KeyframeMinInterval: cfg.Encoder.KeyframeMinInterval}, frames, enc, a.hub, a.opts.Clock, log.With("component", "encoder"))
 	a.source = src
 	a.describe = fmt.Sprintf("test pattern %dx%d@%d %s, %s encoder %d kbit/s, IDR every %d frames", tp.Width, tp.Height, tp.FPS, pf, enc.Backend(), cfg.Encoder.BitrateKbps, gop)
@@ -164,6 +177,13 @@ func (a *Agent) Run(ctx context.Context) error {
 	case <-a.rtsp.Ready():
 	case err := <-done:
 		return err
+	}
+	if a.onvif != nil {
+		select {
+		case <-a.onvif.Ready():
+		case err := <-done:
+			return err
+		}
 	}
 	if a.telemetry != nil {
 		// Give MQTT a moment so the banner can say health is flowing; a
@@ -207,6 +227,11 @@ func (a *Agent) banner() {
 	}
 	for _, u := range streamURLs(a.cfg.RTSP.Listen, a.cfg.RTSP.Path, port, user, pass) {
 		fmt.Fprintf(w, "  RTSP  %s\n", u)
+	}
+	if a.onvif != nil {
+		for _, u := range onvifURLs(a.cfg.ONVIF.Listen, a.onvif.Addr().(*net.TCPAddr).Port) {
+			fmt.Fprintf(w, "  ONVIF %s\n", u)
+		}
 	}
 	if a.telemetry != nil {
 		state := "connected"

@@ -1,7 +1,9 @@
 // Package app is the composition root: it turns a validated configuration
-// into running components (source, encoder stage, hub, RTSP server, MQTT
-// telemetry), runs them under one context and stops them together. Only
+// into running components (source, encoder stage, hub, RTSP server, ONVIF
+// server, MQTT telemetry), runs them under one context and stops them together. Only
 // cmd/ imports app; app imports every domain package and is imported by
 // none. It hands telemetry a neutral stats snapshot and the command
-// actions, so telemetry never imports the video packages.
+// actions, so telemetry never imports the video packages; likewise ONVIF
+// gets the video parameters, the accounts, the Digest verifier and a
+// keyframe requester as plain values and small interfaces.
 package app

@@ -21,6 +21,7 @@ func loopbackConfig(t *testing.T) *config.Config {
 	cfg.RTSP.Listen = fmt.Sprintf("127.0.0.1:%d", testtool.FreePort(t, "tcp"))
 	cfg.MQTT.EmbeddedListen = "127.0.0.1:0" // never the shared default port in tests
 	cfg.RTSP.UDPRTPPort = testtool.FreeUDPPair(t)
+	cfg.ONVIF.Listen = fmt.Sprintf("127.0.0.1:%d", testtool.FreePort(t, "tcp"))
 	cfg.Source.TestPattern.Width, cfg.Source.TestPattern.Height = 320, 240
 	return cfg
 }

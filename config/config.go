@@ -11,6 +11,7 @@ type Config struct {
 	Encoder Encoder `yaml:"encoder"`
 	RTSP    RTSP    `yaml:"rtsp"`
 	MQTT    MQTT    `yaml:"mqtt"`
+	ONVIF   ONVIF   `yaml:"onvif"`
 	Users   []User  `yaml:"users"`
 }
 
@@ -142,6 +143,16 @@ type MQTT struct {
 	CommandMaxAge time.Duration `yaml:"command_max_age"`
 }
 
+// ONVIF configures the ONVIF device and media services: SOAP over HTTP,
+// authenticated with WS-Security UsernameToken or HTTP Digest by the users below.
+type ONVIF struct {
+	// Enabled serves ONVIF; default true.
+	Enabled *bool `yaml:"enabled"`
+	// Listen is the TCP address of the ONVIF HTTP server; default ":8080".
+	// The device service is at http://HOST:8080/onvif/device_service.
+	Listen string `yaml:"listen"`
+}
+
 // MQTTTLS names PEM files; a client certificate needs its key.
 type MQTTTLS struct {
 	CAFile   string `yaml:"ca_file"`   // trusted CAs; empty uses the system pool
@@ -149,7 +160,7 @@ type MQTTTLS struct {
 	KeyFile  string `yaml:"key_file"`  // its private key
 }
 
-// User is an account shared by RTSP and (later) ONVIF.
+// User is an account shared by RTSP and ONVIF.
 type User struct {
 	Name     string `yaml:"name"`     // 1..32 characters, no ':' or control characters
 	Password Secret `yaml:"password"` // 8..128 characters

@@ -31,6 +31,7 @@ const (
 	DefaultMQTTStoreMax        = 1000
 	DefaultMQTTMaxPayload      = 65536
 	DefaultMQTTCommandMaxAge   = time.Minute
+	DefaultONVIFListen         = ":8080"
 )
 
 // DefaultDigestAlgorithms returns a fresh copy so callers cannot alter the
@@ -81,6 +82,7 @@ func Default() *Config {
 			MaxPayload:     DefaultMQTTMaxPayload,
 			CommandMaxAge:  DefaultMQTTCommandMaxAge,
 		},
+		ONVIF: ONVIF{Enabled: ptr(true), Listen: DefaultONVIFListen},
 	}
 }
 

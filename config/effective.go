@@ -38,3 +38,6 @@ func boolOr(p *bool, def bool) bool {
 
 // MQTTEnabled reports Enabled, true when unset.
 func (m MQTT) MQTTEnabled() bool { return boolOr(m.Enabled, true) }
+
+// ONVIFEnabled reports Enabled, true when unset.
+func (o ONVIF) ONVIFEnabled() bool { return boolOr(o.Enabled, true) }

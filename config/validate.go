@@ -77,6 +77,7 @@ func (c *Config) check(o origin, ps *problems) {
 	v.encoder(c.Encoder)
 	v.rtsp(c.RTSP)
 	v.mqtt(c.MQTT)
+	v.onvif(c.ONVIF, c.RTSP)
 	v.users(c.Users)
 }
 
@@ -177,7 +178,7 @@ func (v *validator) encoder(e Encoder) {
 }
 
 func (v *validator) rtsp(r RTSP) {
-	rtspPort, ok := v.listen(r.Listen)
+	rtspPort, ok := v.listen("rtsp.listen", r.Listen, ":8554")
 	if !strings.HasPrefix(r.Path, "/") || strings.ContainsFunc(r.Path, badPathRune) {
 		v.bad("rtsp.path", "must start with '/' and contain no whitespace, control characters, '?' or '#', got %s", quote(r.Path))
 	}
@@ -205,20 +206,21 @@ func (v *validator) rtsp(r RTSP) {
 	}
 }
 
-// listen checks host:port and returns the port for the UDP clash check.
-func (v *validator) listen(addr string) (int, bool) {
+// listen checks the host:port at path and returns the port for the clash
+// checks; example is a valid value for the message.
+func (v *validator) listen(path, addr, example string) (int, bool) {
 	host, portStr, err := net.SplitHostPort(addr)
 	if err != nil {
-		v.bad("rtsp.listen", "must be host:port such as \":8554\" or \"0.0.0.0:8554\", got %s", quote(addr))
+		v.bad(path, "must be host:port such as %q or \"0.0.0.0%s\", got %s", example, example, quote(addr))
 		return 0, false
 	}
 	port, err := strconv.Atoi(portStr)
 	if err != nil || port < 1 || port > 65535 {
-		v.bad("rtsp.listen", "port must be a number between 1 and 65535, got %s", quote(portStr))
+		v.bad(path, "port must be a number between 1 and 65535, got %s", quote(portStr))
 		return 0, false
 	}
 	if host != "" && net.ParseIP(host) == nil && strings.ContainsFunc(host, notHostRune) {
-		v.bad("rtsp.listen", "host must be empty, an IP address or a host name, got %s", quote(host))
+		v.bad(path, "host must be empty, an IP address or a host name, got %s", quote(host))
 	}
 	return port, true
 }

@@ -10,6 +10,7 @@ packages=(
   qemu-user-static                                 # smoke-runs the arm binaries
   ffmpeg                                           # ffprobe/ffmpeg: the real RTSP client in tests
   mosquitto                                        # the real MQTT broker in telemetry tests
+  libxml2-utils xsltproc                           # onvif: validate.sh checks responses against the ONVIF XSDs
   qemu-system-x86 qemu-system-arm                  # test/vm: real Linux kernels under qemu (TCG)
   cpio kmod xz-utils debian-archive-keyring        # test/vm: initramfs, depmod, .deb unpack, private apt
 )

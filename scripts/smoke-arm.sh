@@ -21,6 +21,8 @@ for arch in amd64 arm64 armv7; do
   cat > "$tmp/c.yaml" <<YAML
 source: {type: testpattern, testpattern: {width: 320, height: 240, fps: 15}}
 rtsp: {listen: "127.0.0.1:$port", udp: false}
+onvif: {listen: "127.0.0.1:$((port + 1000))"}
+mqtt: {embedded_listen: "127.0.0.1:0"}
 users: [{name: smoke, password: smoke-password, role: user}]
 log: {level: warn}
 YAML

@@ -106,7 +106,7 @@ func TestUnknownCommand(t *testing.T) {
 func TestSignalStopsAgent(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			cfgPath := writeFile(t, fmt.Sprintf("rtsp:\n  listen: \"127.0.0.1:%d\"\n  udp: false\nsource:\n  testpattern:\n    width: 320\n    height: 240\nmqtt:\n  embedded_listen: \"127.0.0.1:0\"\n", testtool.FreePort(t, "tcp")))
+			cfgPath := writeFile(t, fmt.Sprintf("rtsp:\n  listen: \"127.0.0.1:%d\"\n  udp: false\nsource:\n  testpattern:\n    width: 320\n    height: 240\nmqtt:\n  embedded_listen: \"127.0.0.1:0\"\nonvif:\n  listen: \"127.0.0.1:%d\"\n", testtool.FreePort(t, "tcp"), testtool.FreePort(t, "tcp")))
 			cmd := exec.Command(os.Args[0], "run", "-config", cfgPath)
 			cmd.Env = append(os.Environ(), "CAMAGENT_TEST_AS_MAIN=1")
 			stdout, err := cmd.StdoutPipe()

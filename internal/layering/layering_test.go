@@ -20,6 +20,7 @@ var forbidden = map[string][]string{
 	"capture":    {"net", "net/http", module + "/stream", module + "/encode", module + "/onvif", module + "/telemetry", module + "/app"},
 	"encode":     {"net", "net/http", module + "/stream", module + "/capture", module + "/onvif", module + "/telemetry", module + "/app"},
 	"stream":     {module + "/capture", module + "/encode", module + "/app"},
+	"onvif":      {module + "/capture", module + "/encode", module + "/telemetry", module + "/stream", module + "/config", module + "/media"},
 	"telemetry":  {module + "/capture", module + "/encode", module + "/stream", module + "/auth", module + "/app", module + "/media"},
 	"cmd/camctl": {module + "/app", module + "/capture", module + "/encode", module + "/stream", module + "/auth", module + "/media"},
 	"internal":   {module + "/app", module + "/stream", module + "/encode", module + "/capture"},

@@ -1,0 +1,96 @@
+package app
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"camagent/auth"
+	"camagent/onvif"
+)
+
+// buildONVIF adds the ONVIF HTTP server when the configuration enables it.
+// It shares the RTSP server's accounts and HTTP Digest verifier, so the same
+// users and nonces work for both.
+func (a *Agent) buildONVIF(accts []auth.Account, digest onvif.HTTPDigest, video onvif.Video) error {
+	cfg := a.cfg
+	if !cfg.ONVIF.ONVIFEnabled() {
+		return nil
+	}
+	_, p, err := net.SplitHostPort(cfg.RTSP.Listen)
+	if err != nil {
+		return fmt.Errorf("onvif: rtsp.listen: %w", err)
+	}
+	rtspPort, err := strconv.Atoi(p)
+	if err != nil {
+		return fmt.Errorf("onvif: rtsp.listen port: %w", err)
+	}
+	serial := cfg.Device.ID
+	if serial == "" {
+		serial, _ = os.Hostname()
+	}
+	var keys onvif.KeyframeRequester
+	if a.stage != nil {
+		keys = a.stage
+	}
+	s, err := onvif.New(onvif.Config{
+		Listen:   cfg.ONVIF.Listen,
+		RTSPPort: rtspPort,
+		RTSPPath: cfg.RTSP.Path,
+		Device: onvif.DeviceInfo{
+			Manufacturer: "camagent", Model: "camagent", FirmwareVersion: a.opts.Version,
+			SerialNumber: serial, HardwareID: "camagent-" + runtime.GOOS + "-" + runtime.GOARCH, Name: cfg.Device.Name,
+		},
+		Video:     video,
+		Accounts:  accts,
+		Digest:    digest,
+		Keyframes: keys,
+		Clock:     a.opts.Clock,
+		Log:       a.opts.Log.With("component", "onvif"),
+	})
+	if err != nil {
+		return err
+	}
+	a.onvif = s
+	a.comps = append(a.comps, named{"onvif", s})
+	return nil
+}
+
+// onvifProfile maps an H.264 profile name to the ONVIF Media1 enumeration.
+func onvifProfile(name string) string {
+	switch {
+	case strings.Contains(name, "High"):
+		return "High"
+	case strings.Contains(name, "Main"):
+		return "Main"
+	case strings.Contains(name, "Extended"):
+		return "Extended"
+	}
+	return "Baseline"
+}
+
+// ONVIFAddr is the bound ONVIF address once Ready is closed; nil when disabled.
+func (a *Agent) ONVIFAddr() net.Addr {
+	if a.onvif == nil {
+		return nil
+	}
+	return a.onvif.Addr()
+}
+
+// onvifURLs lists the device-service URLs for the banner, like streamURLs.
+func onvifURLs(listen string, port int) []string {
+	var out []string
+	for _, u := range streamURLs(listen, onvif.DevicePath, port, "", "") {
+		pu, err := url.Parse(u)
+		if err != nil {
+			continue
+		}
+		pu.Scheme = "http"
+		out = append(out, pu.String())
+	}
+	return out
+}

@@ -1,0 +1,20 @@
+package config
+
+import "testing"
+
+func TestONVIFValidation(t *testing.T) {
+	c := mustParse(t, "onvif:\n  listen: \"8080\"\n")
+	checkProblems(t, c.Validate(), []want{{"onvif.listen", 2, "must be host:port"}})
+	c = mustParse(t, "onvif:\n  listen: \":70000\"\n")
+	checkProblems(t, c.Validate(), []want{{"onvif.listen", 2, "between 1 and 65535"}})
+	c = mustParse(t, "rtsp:\n  listen: \":8554\"\nonvif:\n  listen: \"0.0.0.0:8554\"\n")
+	checkProblems(t, c.Validate(), []want{{"onvif.listen", 4, "already the RTSP port"}})
+	// Disabled: the address is not checked.
+	c = mustParse(t, "onvif:\n  enabled: false\n  listen: \"nonsense\"\n")
+	if err := c.Validate(); err != nil {
+		t.Errorf("disabled onvif: %v", err)
+	}
+	if !Default().ONVIF.ONVIFEnabled() || (ONVIF{}).ONVIFEnabled() != true || Default().ONVIF.Listen != ":8080" {
+		t.Error("onvif defaults")
+	}
+}

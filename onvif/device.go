@@ -1,0 +1,195 @@
+package onvif
+
+import (
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"camagent/auth"
+)
+
+// Service paths in XAddrs. Any /onvif/ path serves every operation.
+const (
+	mediaPath = "/onvif/media_service"
+	wsdlURL   = "http://www.onvif.org/Documents/Specifications.aspx"
+)
+
+// onvifVersion is the version of the ONVIF specifications implemented.
+var onvifVersion = version{Major: 2, Minor: 60}
+
+func (c *call) xaddr(path string) string { return c.base + path }
+
+func getSystemDateAndTime(c *call) (any, error) {
+	now := c.s.clk.Now().UTC()
+	dt := dateTime{Hour: now.Hour(), Minute: now.Minute(), Second: now.Second(), Year: now.Year(), Month: int(now.Month()), Day: now.Day()}
+	// The agent does not set the clock; the operating system keeps it
+	// (NTP on a networked board), and the time zone is reported as UTC.
+	return getSystemDateAndTimeResponse{SDT: systemDateAndTime{DateTimeType: "NTP", TZ: "UTC0", UTC: dt, Local: dt}}, nil
+}
+
+func getDeviceInformation(c *call) (any, error) {
+	d := c.s.cfg.Device
+	return getDeviceInformationResponse{Manufacturer: d.Manufacturer, Model: d.Model, FirmwareVersion: d.FirmwareVersion, SerialNumber: d.SerialNumber, HardwareID: d.HardwareID}, nil
+}
+
+func getCapabilities(c *call) (any, error) {
+	var cats []string
+	for _, k := range c.arg.kids {
+		if k.name.Local == "Category" {
+			cats = append(cats, strings.Fields(k.value())...)
+		}
+	}
+	want := func(cat string) bool {
+		return len(cats) == 0 || containsString(cats, "All") || containsString(cats, cat)
+	}
+	var caps capabilities
+	if want("Device") {
+		caps.Device = &deviceCapabilities{XAddr: c.xaddr(DevicePath)}
+		caps.Device.System.SupportedVersions = []version{onvifVersion}
+	}
+	if want("Media") {
+		caps.Media = &mediaCapabilities{XAddr: c.xaddr(mediaPath)}
+		caps.Media.Streaming.RTPTCP = true
+		caps.Media.Streaming.RTPRTSPTCP = true
+	}
+	if caps.Device == nil && caps.Media == nil {
+		return nil, &Fault{Code: "Receiver", Subcodes: []string{"ActionNotSupported", "NoSuchService"}, Reason: "The requested service is not supported", Status: 500}
+	}
+	return getCapabilitiesResponse{Caps: caps}, nil
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *call) deviceServiceCaps() deviceServiceCapabilities {
+	var d deviceServiceCapabilities
+	d.Security.UsernameToken = true
+	d.Security.HTTPDigest = c.s.cfg.Digest != nil
+	return d
+}
+
+func getDeviceServiceCapabilities(c *call) (any, error) {
+	return getDeviceServiceCapabilitiesResponse{Caps: c.deviceServiceCaps()}, nil
+}
+
+func getServices(c *call) (any, error) {
+	include := c.arg.child("*", "IncludeCapability").value() == "true"
+	dev := service{Namespace: nsTDS, XAddr: c.xaddr(DevicePath), Version: onvifVersion}
+	med := service{Namespace: nsTRT, XAddr: c.xaddr(mediaPath), Version: onvifVersion}
+	if include {
+		dev.Capabilities = &struct{ Inner any }{c.deviceServiceCaps()}
+		med.Capabilities = &struct{ Inner any }{c.mediaServiceCaps()}
+	}
+	return getServicesResponse{Services: []service{dev, med}}, nil
+}
+
+func getScopes(c *call) (any, error) {
+	d := c.s.cfg.Device
+	items := []string{
+		"onvif://www.onvif.org/type/video_encoder",
+		"onvif://www.onvif.org/Profile/Streaming",
+		"onvif://www.onvif.org/hardware/" + url.PathEscape(d.Model),
+		"onvif://www.onvif.org/name/" + url.PathEscape(d.Name),
+	}
+	out := make([]scope, len(items))
+	for i, it := range items {
+		out[i] = scope{Def: "Fixed", Item: it}
+	}
+	return getScopesResponse{Scopes: out}, nil
+}
+
+func getHostname(c *call) (any, error) {
+	return getHostnameResponse{Name: c.s.cfg.Host.Hostname()}, nil
+}
+
+func getNetworkInterfaces(c *call) (any, error) {
+	var out []networkInterface
+	for _, i := range c.s.cfg.Host.Interfaces() {
+		ni := networkInterface{Token: i.Name, Enabled: i.Up}
+		ni.Info.Name, ni.Info.HwAddress, ni.Info.MTU = i.Name, i.HwAddr, i.MTU
+		if len(i.IPv4) > 0 {
+			ni.IPv4 = &struct {
+				Enabled bool `xml:"tt:Enabled"`
+				Config  struct {
+					Manual []prefixedIPv4 `xml:"tt:Manual"`
+					DHCP   bool           `xml:"tt:DHCP"`
+				} `xml:"tt:Config"`
+			}{Enabled: true}
+			// The agent does not know whether the OS got these by DHCP; it
+			// reports them as the current (manual) configuration.
+			for _, p := range i.IPv4 {
+				ni.IPv4.Config.Manual = append(ni.IPv4.Config.Manual, prefixedIPv4{Address: p.Addr().String(), PrefixLength: p.Bits()})
+			}
+		}
+		out = append(out, ni)
+	}
+	return getNetworkInterfacesResponse{Interfaces: out}, nil
+}
+
+func getDNS(c *call) (any, error) {
+	var out []ipAddr
+	for _, s := range c.s.cfg.Host.DNS() {
+		ip := net.ParseIP(s)
+		switch {
+		case ip == nil:
+		case ip.To4() != nil:
+			out = append(out, ipAddr{Type: "IPv4", IPv4: s})
+		default:
+			out = append(out, ipAddr{Type: "IPv6", IPv6: s})
+		}
+	}
+	return getDNSResponse{DNSManual: out}, nil
+}
+
+func getNetworkProtocols(c *call) (any, error) {
+	httpPort := 80
+	if a, ok := c.s.Addr().(*net.TCPAddr); ok {
+		httpPort = a.Port
+	} else if _, p, err := net.SplitHostPort(c.s.cfg.Listen); err == nil {
+		if n, err := strconv.Atoi(p); err == nil && n > 0 {
+			httpPort = n
+		}
+	}
+	return getNetworkProtocolsResponse{Protocols: []networkProtocol{
+		{Name: "HTTP", Enabled: true, Port: []int{httpPort}},
+		{Name: "RTSP", Enabled: true, Port: []int{c.s.cfg.RTSPPort}},
+	}}, nil
+}
+
+func getUsers(c *call) (any, error) {
+	var out []user
+	for _, a := range c.s.users.list() {
+		out = append(out, user{Username: a.Name, UserLevel: userLevel(a.Role)})
+	}
+	return getUsersResponse{Users: out}, nil
+}
+
+func userLevel(r auth.Role) string {
+	switch r {
+	case auth.RoleAdministrator:
+		return "Administrator"
+	case auth.RoleOperator:
+		return "Operator"
+	case auth.RoleUser:
+		return "User"
+	}
+	return "Anonymous"
+}
+
+func getWsdlURL(*call) (any, error) { return getWsdlURLResponse{URL: wsdlURL}, nil }
+
+// WS-Discovery is not implemented yet, so the device is not discoverable.
+func getDiscoveryMode(*call) (any, error) {
+	return getDiscoveryModeResponse{Mode: "NonDiscoverable"}, nil
+}
+
+// notSupported answers operations the agent recognises but does not
+// implement (network and system settings belong to the operating system).
+func notSupported(*call) (any, error) { return nil, faultActionNotSupported() }

@@ -1,0 +1,149 @@
+package onvif
+
+// The one fixed media configuration: a video source, its source
+// configuration, one H.264 encoder configuration and the profile tying them.
+// Tokens are stable across restarts.
+const (
+	profileToken = "profile_main"
+	sourceToken  = "video_source"
+	vscToken     = "video_source_config"
+	vecToken     = "video_encoder_main"
+)
+
+func (c *call) mediaServiceCaps() mediaServiceCapabilities {
+	var m mediaServiceCapabilities
+	m.Profiles.Max = 1
+	m.Streaming.RTPTCP = true
+	m.Streaming.RTPRTSPTCP = true
+	return m
+}
+
+func getMediaServiceCapabilities(c *call) (any, error) {
+	return getMediaServiceCapabilitiesResponse{Caps: c.mediaServiceCaps()}, nil
+}
+
+func (s *Server) sourceConfig() videoSourceConfiguration {
+	v := videoSourceConfiguration{Token: vscToken, Name: "VideoSourceConfig", UseCount: 1, SourceToken: sourceToken}
+	v.Bounds.Width, v.Bounds.Height = s.cfg.Video.Width, s.cfg.Video.Height
+	return v
+}
+
+func (s *Server) encoderConfig() videoEncoderConfiguration {
+	v := s.cfg.Video
+	e := videoEncoderConfiguration{Token: vecToken, Name: "H264Main", UseCount: 1, Encoding: "H264",
+		Resolution: resolution{v.Width, v.Height}, Quality: 5, SessionTimeout: "PT60S"}
+	e.RateControl.FrameRateLimit = v.FPS
+	e.RateControl.EncodingInterval = 1
+	e.RateControl.BitrateLimit = v.BitrateKbps
+	e.H264.GovLength = v.GOP
+	e.H264.H264Profile = v.Profile
+	// Multicast is not offered; the schema requires the element.
+	e.Multicast.Type, e.Multicast.IPv4, e.Multicast.TTL = "IPv4", "0.0.0.0", 1
+	return e
+}
+
+func (s *Server) profile() profile {
+	return profile{Token: profileToken, Fixed: true, Name: "MainStream", Source: s.sourceConfig(), Encoder: s.encoderConfig()}
+}
+
+// token returns the text of the argument element local (any namespace).
+func (c *call) token(local string) string { return c.arg.child("*", local).value() }
+
+func getProfiles(c *call) (any, error) {
+	return getProfilesResponse{Profiles: []profile{c.s.profile()}}, nil
+}
+
+func (c *call) checkProfile() error {
+	if c.token("ProfileToken") != profileToken {
+		return faultInvalidArgVal("NoProfile", "The requested profile token does not exist")
+	}
+	return nil
+}
+
+func getProfile(c *call) (any, error) {
+	if err := c.checkProfile(); err != nil {
+		return nil, err
+	}
+	return getProfileResponse{Profile: c.s.profile()}, nil
+}
+
+func getVideoSources(c *call) (any, error) {
+	v := c.s.cfg.Video
+	return getVideoSourcesResponse{Sources: []videoSource{{Token: sourceToken, Framerate: float64(v.FPS), Resolution: resolution{v.Width, v.Height}}}}, nil
+}
+
+func getVideoSourceConfigurations(c *call) (any, error) {
+	return getVideoSourceConfigurationsResponse{Configs: []videoSourceConfiguration{c.s.sourceConfig()}}, nil
+}
+
+func getVideoSourceConfiguration(c *call) (any, error) {
+	if c.token("ConfigurationToken") != vscToken {
+		return nil, faultInvalidArgVal("NoConfig", "The requested configuration does not exist")
+	}
+	return getVideoSourceConfigurationResponse{Config: c.s.sourceConfig()}, nil
+}
+
+func getVideoEncoderConfigurations(c *call) (any, error) {
+	return getVideoEncoderConfigurationsResponse{Configs: []videoEncoderConfiguration{c.s.encoderConfig()}}, nil
+}
+
+func getVideoEncoderConfiguration(c *call) (any, error) {
+	if c.token("ConfigurationToken") != vecToken {
+		return nil, faultInvalidArgVal("NoConfig", "The requested configuration does not exist")
+	}
+	return getVideoEncoderConfigurationResponse{Config: c.s.encoderConfig()}, nil
+}
+
+// getVideoEncoderConfigurationOptions answers the options of the running
+// encoder: the configuration is fixed by the agent's config file, so every
+// range is the current value.
+func getVideoEncoderConfigurationOptions(c *call) (any, error) {
+	if t := c.token("ConfigurationToken"); t != "" && t != vecToken {
+		return nil, faultInvalidArgVal("NoConfig", "The requested configuration does not exist")
+	}
+	if t := c.token("ProfileToken"); t != "" && t != profileToken {
+		return nil, faultInvalidArgVal("NoProfile", "The requested profile token does not exist")
+	}
+	v := c.s.cfg.Video
+	var r getVideoEncoderConfigurationOptionsResponse
+	r.Options.QualityRange = intRange{5, 5}
+	r.Options.H264.Resolutions = []resolution{{v.Width, v.Height}}
+	r.Options.H264.GovLengthRange = intRange{v.GOP, v.GOP}
+	r.Options.H264.FrameRateRange = intRange{v.FPS, v.FPS}
+	r.Options.H264.EncodingInterval = intRange{1, 1}
+	r.Options.H264.Profiles = []string{v.Profile}
+	return r, nil
+}
+
+// getStreamURI returns the RTSP URL with the host the client used. Every
+// unicast transport (UDP, TCP interleaved, RTSP over HTTP) is served on the
+// same URL; multicast is not offered.
+func getStreamURI(c *call) (any, error) {
+	if err := c.checkProfile(); err != nil {
+		return nil, err
+	}
+	setup := c.arg.child("*", "StreamSetup")
+	if st := setup.child("*", "Stream").value(); st != "" && st != "RTP-Unicast" {
+		return nil, faultInvalidArgVal("InvalidStreamSetup", "Only RTP-Unicast is supported")
+	}
+	proto := setup.child("*", "Transport").child("*", "Protocol").value()
+	switch proto {
+	case "", "UDP", "TCP", "RTSP", "HTTP":
+	default:
+		return nil, faultInvalidArgVal("InvalidStreamSetup", "Unsupported transport protocol")
+	}
+	uri := "rtsp://" + hostPort(c.host, c.s.cfg.RTSPPort) + c.s.cfg.RTSPPath
+	return getStreamURIResponse{URI: mediaURI{URI: uri, Timeout: "PT0S"}}, nil
+}
+
+// setSynchronizationPoint forces an IDR (the encoder stage rate-limits it).
+func setSynchronizationPoint(c *call) (any, error) {
+	if err := c.checkProfile(); err != nil {
+		return nil, err
+	}
+	if c.s.cfg.Keyframes == nil {
+		return nil, faultActionNotSupported()
+	}
+	c.s.cfg.Keyframes.RequestKeyframe()
+	return setSynchronizationPointResponse{}, nil
+}

@@ -1,0 +1,53 @@
+package onvif
+
+// operations is the routing table: every operation the server recognises,
+// keyed by the body element's namespace and local name, with its ONVIF
+// access class (ONVIF Core default access policy). Operations not listed
+// are refused to anonymous callers and answered ActionNotSupported to
+// authenticated ones.
+func (s *Server) operations() map[xmlName]operation {
+	ops := map[xmlName]operation{}
+	add := func(ns, local string, class AccessClass, h func(*call) (any, error)) {
+		ops[opName(ns, local)] = operation{class: class, handle: h}
+	}
+	// Device service.
+	add(nsTDS, "GetSystemDateAndTime", PreAuth, getSystemDateAndTime)
+	add(nsTDS, "GetCapabilities", PreAuth, getCapabilities)
+	add(nsTDS, "GetServices", PreAuth, getServices)
+	add(nsTDS, "GetServiceCapabilities", PreAuth, getDeviceServiceCapabilities)
+	add(nsTDS, "GetWsdlUrl", PreAuth, getWsdlURL)
+	add(nsTDS, "GetHostname", PreAuth, getHostname)
+	add(nsTDS, "GetDeviceInformation", ReadSystem, getDeviceInformation)
+	add(nsTDS, "GetScopes", ReadSystem, getScopes)
+	add(nsTDS, "GetNetworkInterfaces", ReadSystem, getNetworkInterfaces)
+	add(nsTDS, "GetDNS", ReadSystem, getDNS)
+	add(nsTDS, "GetNetworkProtocols", ReadSystem, getNetworkProtocols)
+	add(nsTDS, "GetDiscoveryMode", ReadSystem, getDiscoveryMode)
+	add(nsTDS, "GetUsers", ReadSystemSecret, getUsers)
+	for _, op := range []string{
+		"SetHostname", "SetHostnameFromDHCP", "SetDNS", "SetNetworkInterfaces", "SetNetworkProtocols",
+		"SetNetworkDefaultGateway", "SetNTP", "SetDynamicDNS", "SetZeroConfiguration", "SetIPAddressFilter",
+		"SetSystemDateAndTime", "SetScopes", "AddScopes", "RemoveScopes", "SetDiscoveryMode",
+		"CreateUsers", "DeleteUsers", "SetUser",
+	} {
+		add(nsTDS, op, WriteSystem, notSupported)
+	}
+	add(nsTDS, "SystemReboot", Unrecoverable, notSupported)
+	add(nsTDS, "SetSystemFactoryDefault", Unrecoverable, notSupported)
+	// Media service.
+	add(nsTRT, "GetServiceCapabilities", PreAuth, getMediaServiceCapabilities)
+	add(nsTRT, "GetProfiles", ReadMedia, getProfiles)
+	add(nsTRT, "GetProfile", ReadMedia, getProfile)
+	add(nsTRT, "GetVideoSources", ReadMedia, getVideoSources)
+	add(nsTRT, "GetVideoSourceConfigurations", ReadMedia, getVideoSourceConfigurations)
+	add(nsTRT, "GetVideoSourceConfiguration", ReadMedia, getVideoSourceConfiguration)
+	add(nsTRT, "GetVideoEncoderConfigurations", ReadMedia, getVideoEncoderConfigurations)
+	add(nsTRT, "GetVideoEncoderConfiguration", ReadMedia, getVideoEncoderConfiguration)
+	add(nsTRT, "GetVideoEncoderConfigurationOptions", ReadMedia, getVideoEncoderConfigurationOptions)
+	add(nsTRT, "GetStreamUri", ReadMedia, getStreamURI)
+	// Forcing an IDR is what every viewer's join does anyway (and the encoder
+	// stage rate-limits it), so viewers may ask for it.
+	add(nsTRT, "SetSynchronizationPoint", ReadMedia, setSynchronizationPoint)
+	add(nsTRT, "GetSnapshotUri", ReadMedia, notSupported)
+	return ops
+}

@@ -1,0 +1,181 @@
+package onvif
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"camagent/auth"
+	"camagent/internal/clock"
+)
+
+// Defaults for Config's zero values.
+const (
+	DefaultWindow      = 5 * time.Minute // WS-Security Created freshness, each side
+	DefaultMaxNonces   = 16384           // live UsernameToken nonces remembered
+	DefaultMaxInFlight = 32              // requests served at once; more get 503
+)
+
+// HTTPDigest verifies HTTP Digest credentials (*auth.Digest).
+type HTTPDigest interface {
+	Verify(method, uri, authorization string, remote netip.Addr) (auth.Account, error)
+	Challenge(remote netip.Addr, stale bool) []string
+}
+
+// KeyframeRequester forces the next encoded picture to be an IDR.
+type KeyframeRequester interface{ RequestKeyframe() }
+
+// Config is everything the ONVIF server needs; app fills it in.
+type Config struct {
+	Listen   string // TCP address of the HTTP server, e.g. ":8080"
+	RTSPPort int    // port of the RTSP server, for GetStreamUri and GetNetworkProtocols
+	RTSPPath string // stream path, e.g. "/stream"
+
+	Device DeviceInfo
+	Video  Video
+	// Accounts are the users with clear-text passwords (PasswordDigest needs
+	// them); the same accounts as the RTSP server.
+	Accounts []auth.Account
+	// Digest enables HTTP Digest with the same users; nil accepts only
+	// WS-Security.
+	Digest HTTPDigest
+	// Keyframes serves SetSynchronizationPoint; nil answers ActionNotSupported.
+	Keyframes KeyframeRequester
+	// Host describes the machine's network; nil uses the system's.
+	Host Host
+
+	Clock       clock.Clock
+	Log         *slog.Logger
+	Window      time.Duration // default DefaultWindow
+	MaxNonces   int           // default DefaultMaxNonces
+	MaxInFlight int           // default DefaultMaxInFlight
+}
+
+// DeviceInfo is the identity answered by GetDeviceInformation and GetScopes.
+type DeviceInfo struct {
+	Manufacturer, Model, FirmwareVersion, SerialNumber, HardwareID string
+	Name                                                           string // human label (scope name/…)
+}
+
+// Video describes the one encoded stream.
+type Video struct {
+	Width, Height, FPS int
+	BitrateKbps        int
+	GOP                int    // IDR interval in frames
+	Profile            string // H.264 profile: Baseline, Main, Extended or High
+}
+
+// Server is the ONVIF HTTP endpoint. Create it with New, run it with Run.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	clk    clock.Clock
+	users  *users
+	replay *replayCache
+	ops    map[xmlName]operation
+	sem    chan struct{}
+	ready  chan struct{}
+	mu     sync.Mutex
+	addr   net.Addr
+}
+
+// New checks cfg and builds a server; nothing listens until Run.
+func New(cfg Config) (*Server, error) {
+	if cfg.Listen == "" {
+		return nil, errors.New("onvif: no listen address")
+	}
+	if cfg.RTSPPort <= 0 || cfg.RTSPPort > 65535 || !strings.HasPrefix(cfg.RTSPPath, "/") {
+		return nil, fmt.Errorf("onvif: bad RTSP port %d or path %q", cfg.RTSPPort, cfg.RTSPPath)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Host == nil {
+		cfg.Host = systemHost{}
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = DefaultWindow
+	}
+	if cfg.MaxNonces <= 0 {
+		cfg.MaxNonces = DefaultMaxNonces
+	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
+	if cfg.Video.Profile == "" {
+		cfg.Video.Profile = "Main"
+	}
+	s := &Server{
+		cfg: cfg, log: cfg.Log, clk: cfg.Clock,
+		users:  newUsers(cfg.Accounts),
+		replay: newReplayCache(cfg.MaxNonces),
+		sem:    make(chan struct{}, cfg.MaxInFlight),
+		ready:  make(chan struct{}),
+	}
+	s.ops = s.operations()
+	s.cfg.Accounts = nil // the passwords live in s.users only
+	return s, nil
+}
+
+// Ready is closed once the server listens.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// Addr is the bound address once Ready is closed.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addr
+}
+
+// DevicePath is the path of the device service (any /onvif/ path works).
+const DevicePath = "/onvif/device_service"
+
+// Run listens and serves until ctx ends; it returns after the server's
+// goroutines exited.
+func (s *Server) Run(ctx context.Context) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("onvif: listen %s: %w", s.cfg.Listen, err)
+	}
+	s.mu.Lock()
+	s.addr = ln.Addr()
+	s.mu.Unlock()
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(newLimitListener(ln, DefaultMaxConns)) }()
+	close(s.ready)
+	s.log.Info("onvif listening", "addr", ln.Addr().String())
+	select {
+	case err := <-done:
+		return fmt.Errorf("onvif: %w", err)
+	case <-ctx.Done():
+	}
+	// In-flight requests are short and bounded by WriteTimeout; give them a
+	// moment, then cut the rest.
+	sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+	}
+	<-done
+	return nil
+}
