@@ -11,7 +11,7 @@ import (
 )
 
 // A burst of QoS 1 events while the broker restarts: every sequence number
-// arrives (at least once, QoS 1); none is lost.
+// arrives (at least once, QoS 1), none is lost, and in order.
 func TestEventsSurviveBrokerRestart(t *testing.T) {
 	dir := t.TempDir()
 	broker := testtool.StartMosquitto(t, "allow_anonymous true\npersistence true\npersistence_location "+dir+"/\n")
@@ -36,17 +36,25 @@ func TestEventsSurviveBrokerRestart(t *testing.T) {
 	c.StoreDir = t.TempDir()
 	tel, _ := startTelemetry(t, "cam-ev", c)
 	const n = 60
-	for i := range n {
-		if i == 20 {
-			broker.StopGraceful()
+	emit := func(from, to int) {
+		for i := from; i < to; i++ {
+			tel.Event(EventConfigChanged, map[string]int{"i": i})
 		}
-		if i == 40 {
-			broker.Start()
-		}
-		tel.Event(EventConfigChanged, map[string]int{"i": i})
+		waitFor(t, "events handed to the client", func() bool { return tel.published.Load() == uint64(to) })
 	}
+	// 20 while connected, 20 while the broker is down (they go to the
+	// store), 20 right after the reconnection, while paho resends the
+	// stored ones: the gate must keep these behind.
+	emit(0, 20)
+	broker.StopGraceful()
+	waitFor(t, "the agent to notice the outage", func() bool { return !tel.connected.Load() })
+	emit(20, 40)
+	broker.Start()
+	waitFor(t, "the reconnection", func() bool { return tel.connected.Load() })
+	emit(40, n)
 	seen := map[uint64]bool{}
-	var order []uint64
+	var first []uint64 // first delivery of each seq, in arrival order
+	deliveries := 0
 	deadline := time.After(20 * time.Second)
 	for len(seen) < n {
 		select {
@@ -54,20 +62,24 @@ func TestEventsSurviveBrokerRestart(t *testing.T) {
 			if e.Seq < 1 || e.Seq > n {
 				t.Fatalf("unexpected seq %d", e.Seq)
 			}
+			deliveries++
+			if !seen[e.Seq] {
+				first = append(first, e.Seq)
+			}
 			seen[e.Seq] = true
-			order = append(order, e.Seq)
 		case <-deadline:
 			t.Fatalf("only %d of %d events arrived within 20 s", len(seen), n)
 		}
 	}
-	// Known gap (docs/mqtt.md): paho resends stored messages on reconnect
-	// while new publishes go straight out, so order across a reconnect is
-	// not guaranteed yet; completeness is.
-	inversions := 0
-	for i := 1; i < len(order); i++ {
-		if order[i] < order[i-1] {
-			inversions++
+	// Order: the agent holds new events back after a reconnection until
+	// paho's resend of the stored ones has been acknowledged, so the first
+	// copy of each event arrives in seq order (QoS 1 may repeat one that was
+	// in flight when the broker died; a repeat is not an inversion).
+	t.Logf("%d events, %d deliveries", n, deliveries)
+	for i := 1; i < len(first); i++ {
+		if first[i] < first[i-1] {
+			t.Errorf("events first arrived out of order: %v", first)
+			break
 		}
 	}
-	t.Logf("%d events, %d deliveries, %d order inversions across the restart", n, len(order), inversions)
 }

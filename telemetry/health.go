@@ -11,8 +11,9 @@ import (
 type sampler struct {
 	started      bool
 	at           time.Time
-	frames       uint64
+	frames       uint64 // at the last rate update
 	bytes        uint64
+	seenFrames   uint64 // at the last observation
 	lastFrameAt  time.Time
 	fps, kbps    float64
 	cameraLost   bool
@@ -33,14 +34,18 @@ type sampledEvent struct {
 func (s *sampler) observe(p Pipeline, now time.Time) []sampledEvent {
 	var evs []sampledEvent
 	if !s.started {
-		*s = sampler{started: true, at: now, frames: p.Camera.FramesCaptured, bytes: p.EncodedBytes,
+		*s = sampler{started: true, at: now, frames: p.Camera.FramesCaptured, seenFrames: p.Camera.FramesCaptured, bytes: p.EncodedBytes,
 			lastFrameAt: now, authAt: now, authBase: p.RTSP.AuthFailures, prevDropped: p.Camera.FramesDropped}
 		if p.Encoder != nil {
 			s.prevEncErr = p.Encoder.Errors
 		}
 		return nil
 	}
-	if p.Camera.FramesCaptured != s.frames {
+	// Compared with the previous observation, not the previous rate update:
+	// a health poll between two samples must not make a stall look a
+	// second younger.
+	if p.Camera.FramesCaptured != s.seenFrames {
+		s.seenFrames = p.Camera.FramesCaptured
 		s.lastFrameAt = now
 		if s.cameraLost {
 			s.cameraLost = false

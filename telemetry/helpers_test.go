@@ -105,7 +105,8 @@ func startTelemetry(t *testing.T, device string, c config.MQTT) (*Telemetry, *fa
 	return tel, fa
 }
 
-// controller is a test-side MQTT client.
+// controller is a test-side MQTT client. Its handlers run in arrival order
+// (OrderMatters) so tests can check the order messages came in.
 type controller struct {
 	t  *testing.T
 	c  mqtt.Client
@@ -114,7 +115,7 @@ type controller struct {
 
 func newController(t *testing.T, broker, id string) *controller {
 	t.Helper()
-	o := mqtt.NewClientOptions().AddBroker(broker).SetClientID(id).SetOrderMatters(false).SetCleanSession(true)
+	o := mqtt.NewClientOptions().AddBroker(broker).SetClientID(id).SetOrderMatters(true).SetCleanSession(true)
 	c := mqtt.NewClient(o)
 	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatalf("controller connect: %v", tok.Error())

@@ -111,7 +111,7 @@ type MQTTStats struct {
 	QueueCapacity int    `json:"queue_capacity"` //
 	QueueDropped  uint64 `json:"queue_dropped"`  // events refused because the queue was full
 	StoreDepth    int    `json:"store_depth"`    // QoS 1 messages not yet acknowledged
-	StoreDropped  uint64 `json:"store_dropped"`  // oldest stored messages dropped at the bound
+	StoreDropped  uint64 `json:"store_dropped"`  // oldest dropped at the bound, or not writable
 	CmdDropped    uint64 `json:"commands_dropped"`
 }
 

@@ -64,6 +64,10 @@ func TestMain(m *testing.M) {
 		runChild(url)
 		return
 	}
+	if spec := os.Getenv(eventsChildEnv); spec != "" {
+		runEventsChild(spec)
+		return
+	}
 	os.Exit(m.Run())
 }
 

@@ -102,6 +102,8 @@ type Telemetry struct {
 	store      *boundedStore
 	fleetBusy  atomic.Int32
 	brokerURL  atomic.Pointer[string]
+	published  atomic.Uint64 // events handed to the client
+	wake       chan struct{} // buffer 1: connection state changed
 
 	// Loop-goroutine state.
 	client        mqtt.Client
@@ -109,10 +111,12 @@ type Telemetry struct {
 	rnd           *rand.Rand
 	lastRebootReq string
 	seq           uint64
+	held          *heldEvent // numbered, waiting for eventGate
 	samp          sampler
 	wg            sync.WaitGroup
 	ready         chan struct{}
 	readyOnce     sync.Once
+	newClient     func(*mqtt.ClientOptions) mqtt.Client // mqtt.NewClient; tests inject a fake
 	stateDir      string
 }
 
@@ -149,7 +153,9 @@ func New(opts Options) (*Telemetry, error) {
 		events: make(chan Event, eventQueueLen),
 		cmds:   make(chan mqtt.Message, cmdQueueLen),
 		ready:  make(chan struct{}),
+		wake:   make(chan struct{}, 1),
 	}
+	t.newClient = mqtt.NewClient
 	t.parser = parser{topics: t.topics, maxPayload: c.MaxPayload, maxAge: c.CommandMaxAge}
 	if c.CommandKey != "" {
 		k, err := base64.StdEncoding.DecodeString(c.CommandKey)
@@ -161,6 +167,15 @@ func New(opts Options) (*Telemetry, error) {
 	if c.StoreDir != "" {
 		t.stateDir = c.StoreDir
 	}
+	store := mqtt.Store(mqtt.NewOrderedMemoryStore())
+	if c.StoreDir != "" {
+		dir := filepath.Join(c.StoreDir, "queue")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("mqtt store: %w", err)
+		}
+		store = mqtt.NewFileStore(dir)
+	}
+	t.store = newBoundedStore(store, c.StoreMax)
 	return t, nil
 }
 
@@ -221,11 +236,25 @@ func (t *Telemetry) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	t.client = mqtt.NewClient(opts)
+	t.client = t.newClient(opts)
 	t.client.Connect() // retries in the background (SetConnectRetry); never waited on
 	t.saveState(stateFile{Clean: false, Reason: "crash or power loss (no clean shutdown recorded)"})
 
 	t.loop(ctx)
+	// Events still queued go to the store (on disk with store_dir), so a
+	// clean stop loses none of them.
+	if t.held != nil {
+		t.sendHeld()
+	}
+	for drained := false; !drained; {
+		select {
+		case ev := <-t.events:
+			t.held = t.numberEvent(ev)
+			t.sendHeld()
+		default:
+			drained = true
+		}
+	}
 
 	// Clean shutdown: say so on the status topic, then disconnect.
 	if t.client.IsConnectionOpen() {
@@ -273,19 +302,11 @@ func (t *Telemetry) clientOptions(ctx context.Context, brokers []string) (*mqtt.
 	} else if tlsCfg != nil {
 		o.SetTLSConfig(tlsCfg)
 	}
-	store := mqtt.Store(mqtt.NewOrderedMemoryStore())
-	if c.StoreDir != "" {
-		dir := filepath.Join(c.StoreDir, "queue")
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("mqtt store: %w", err)
-		}
-		store = mqtt.NewFileStore(dir)
-	}
-	t.store = newBoundedStore(store, c.StoreMax)
 	o.SetStore(t.store)
 	o.SetOnConnectHandler(t.onConnect)
 	o.SetConnectionLostHandler(func(_ mqtt.Client, err error) {
 		t.connected.Store(false)
+		t.notify()
 		t.log.Warn("MQTT connection lost", "err", err)
 	})
 	// paho's backoff is exponential but not jittered: add up to half of
@@ -338,6 +359,7 @@ func tlsConfig(c config.MQTTTLS, brokers []string) (*tls.Config, error) {
 // onConnect runs on its own goroutine (paho starts one per connection).
 func (t *Telemetry) onConnect(c mqtt.Client) {
 	t.connected.Store(true)
+	t.notify()
 	t.log.Info("MQTT connected")
 	c.Publish(t.topics.Status(), 1, true, t.status("online", ""))
 	handler := func(_ mqtt.Client, m mqtt.Message) {
@@ -368,23 +390,75 @@ func (t *Telemetry) loop(ctx context.Context) {
 	defer sample.Stop()
 	t.samp.observe(t.opts.Stats(), t.clk.Now())
 	for {
+		// One event at a time is taken from the queue, numbered, and held
+		// until the gate opens; the gate is checked right before Publish,
+		// not before waiting, because the connection may have come up
+		// meanwhile.
+		evCh := t.events
+		if t.held != nil {
+			evCh = nil
+		}
 		select {
 		case <-ctx.Done():
 			return
+		case <-t.wake:
+		case <-t.store.flushed:
 		case now := <-sample.C():
 			t.sample(now)
 		case <-health.C():
 			t.publish(t.topics.Health(), 0, false, t.healthJSON())
 		case m := <-t.cmds:
 			t.handle(ctx, m)
-		case ev := <-t.events:
-			t.seq++
-			ev.Seq = t.seq
-			t.saveSeq()
-			b, _ := json.Marshal(ev)
-			t.publish(t.topics.Event(ev.Type), 1, false, b)
+		case ev := <-evCh:
+			t.held = t.numberEvent(ev)
+		}
+		if t.held != nil && !t.eventGate() {
+			t.sendHeld()
 		}
 	}
+}
+
+// eventGate reports whether new events must wait in the queue. While
+// connected, an event is handed to paho only when the store holds no
+// unacknowledged message: after a (re)connection paho resends the stored
+// messages while anything published meanwhile goes straight out, and a
+// Publish caught by a dying connection stays blocked on paho's outgoing
+// channel and is written first on the next connection — either way a new
+// event would overtake older ones. While disconnected, events go to the
+// store at once (in order, and on disk with store_dir), which never blocks.
+// The cost: while connected, one QoS 1 message in flight at a time, that is
+// one event per broker round trip; bursts wait in the bounded queue.
+func (t *Telemetry) eventGate() bool {
+	return t.client.IsConnectionOpen() && t.store.pending()
+}
+
+func (t *Telemetry) notify() {
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
+}
+
+// heldEvent is an event with its sequence number, ready to publish.
+type heldEvent struct {
+	topic   string
+	payload []byte
+}
+
+// numberEvent assigns the next sequence number and persists it before the
+// event can be published, so a crash never reuses a number.
+func (t *Telemetry) numberEvent(ev Event) *heldEvent {
+	t.seq++
+	ev.Seq = t.seq
+	t.saveSeq()
+	b, _ := json.Marshal(ev)
+	return &heldEvent{topic: t.topics.Event(ev.Type), payload: b}
+}
+
+func (t *Telemetry) sendHeld() {
+	t.publish(t.held.topic, 1, false, t.held.payload)
+	t.published.Add(1)
+	t.held = nil
 }
 
 // publish hands a message to paho without waiting for the broker: a QoS 1

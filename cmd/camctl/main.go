@@ -33,6 +33,9 @@ const usage = `usage: camctl [flags] COMMAND
   watch                            live status, health and events
   cmd DEVICE keyframe|reboot|config-get
   cmd DEVICE config-set FILE
+exit status: 0 done; 1 failure (broker unreachable, command refused, no reply);
+2 bad command line; 3 poll incomplete (a device did not answer or answered
+with an error; the answers received are printed).
 flags:
 `
 
@@ -74,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	switch rest[0] {
 	case "poll":
-		err = poll(ctx, o, rest[1:], stdout, stderr)
+		err = poll(ctx, o, rest[1:], stdout)
 	case "watch":
 		err = watch(ctx, o, stdout)
 	case "cmd":
@@ -84,10 +87,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	var ue usageError
+	var pe partialError
 	switch {
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "camctl: %v\n", err)
 		return 2
+	case errors.As(err, &pe):
+		fmt.Fprintf(stderr, "camctl: %v\n", err)
+		return 3
 	case err != nil:
 		fmt.Fprintf(stderr, "camctl: %v\n", err)
 		return 1
@@ -115,6 +122,13 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
+
+// partialError: the poll printed what it got, but not every device answered.
+type partialError struct{ missing, failed int }
+
+func (e partialError) Error() string {
+	return fmt.Sprintf("poll incomplete: %d device(s) did not answer, %d answered with an error", e.missing, e.failed)
+}
 
 func envOr(k, def string) string {
 	if v := os.Getenv(k); v != "" {
@@ -222,7 +236,7 @@ type pollResult struct {
 	Elapsed float64                           `json:"elapsed_s"`
 }
 
-func poll(ctx context.Context, o opts, devices []string, stdout, stderr io.Writer) error {
+func poll(ctx context.Context, o opts, devices []string, stdout io.Writer) error {
 	c, id, err := connect(o)
 	if err != nil {
 		return err
@@ -231,6 +245,7 @@ func poll(ctx context.Context, o opts, devices []string, stdout, stderr io.Write
 	var mu sync.Mutex
 	res := pollResult{Health: map[string]json.RawMessage{}, Errors: map[string][]telemetry.ReplyError{}, Missing: []string{}}
 	known, online := map[string]bool{}, map[string]bool{}
+	answeredOnline := 0 // devices in online that answered; kept as a count so each reply costs O(1)
 	for _, d := range devices {
 		known[d] = true
 	}
@@ -244,8 +259,11 @@ func poll(ctx context.Context, o opts, devices []string, stdout, stderr io.Write
 			if json.Unmarshal(m.Payload(), &s) == nil && s.Device != "" {
 				mu.Lock()
 				known[s.Device] = true
-				if s.State == "online" {
+				if s.State == "online" && !online[s.Device] {
 					online[s.Device] = true
+					if _, ok := res.Health[s.Device]; ok {
+						answeredOnline++
+					}
 				}
 				mu.Unlock()
 			}
@@ -262,19 +280,17 @@ func poll(ctx context.Context, o opts, devices []string, stdout, stderr io.Write
 		mu.Lock()
 		defer mu.Unlock()
 		if r.OK {
+			if _, dup := res.Health[r.Device]; !dup && online[r.Device] {
+				answeredOnline++
+			}
 			res.Health[r.Device] = r.Result
 		} else {
 			res.Errors[r.Device] = r.Errors
 		}
 		// The fleet poll ends early once every device known online answered.
 		complete := !fleet && len(res.Health)+len(res.Errors) >= want
-		if fleet && len(online) > 0 {
-			complete = true
-			for d := range online {
-				if _, ok := res.Health[d]; !ok {
-					complete = false
-				}
-			}
+		if fleet {
+			complete = len(online) > 0 && answeredOnline == len(online)
 		}
 		if complete {
 			select {
@@ -316,8 +332,15 @@ func poll(ctx context.Context, o opts, devices []string, stdout, stderr io.Write
 		}
 	}
 	sort.Strings(res.Missing)
+	var incomplete error
+	if len(res.Missing) > 0 || len(res.Errors) > 0 {
+		incomplete = partialError{missing: len(res.Missing), failed: len(res.Errors)}
+	}
 	if o.json {
-		return json.NewEncoder(stdout).Encode(res)
+		if err := json.NewEncoder(stdout).Encode(res); err != nil {
+			return err
+		}
+		return incomplete
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "DEVICE\tVERDICT\tUPTIME\tFPS\tKBIT/S\tREADERS\tREASONS")
@@ -345,10 +368,7 @@ func poll(ctx context.Context, o opts, devices []string, stdout, stderr io.Write
 		fmt.Fprintf(stdout, "; no answer from %d: %s", len(res.Missing), strings.Join(res.Missing, ", "))
 	}
 	fmt.Fprintln(stdout)
-	if len(res.Missing) > 0 {
-		fmt.Fprintln(stderr, "camctl: some devices did not answer")
-	}
-	return nil
+	return incomplete
 }
 
 func watch(ctx context.Context, o opts, stdout io.Writer) error {

@@ -52,6 +52,12 @@ func StartMosquitto(t testing.TB, extra string) *Mosquitto {
 	bin := Need(t, "mosquitto")
 	m := &Mosquitto{t: t, bin: bin, Port: FreePort(t, "tcp")}
 	conf := fmt.Sprintf("listener %d 127.0.0.1\nlog_dest stderr\nlog_type error\nlog_type warning\n", m.Port)
+	if os.Geteuid() == 0 {
+		// Started as root, mosquitto switches to the user "mosquitto", which
+		// cannot read the test's private temporary directory (certificates,
+		// ACL, persistence file). The broker is loopback-only and test-owned.
+		conf += "user root\n"
+	}
 	if extra == "" {
 		conf += "allow_anonymous true\n"
 	} else {
@@ -132,3 +138,7 @@ func (m *Mosquitto) Log() string {
 	defer m.mu.Unlock()
 	return m.log.String()
 }
+
+// TLSURL is mqtts://127.0.0.1:PORT, for a test whose extra configuration
+// turns the listener into a TLS one.
+func (m *Mosquitto) TLSURL() string { return "mqtts://127.0.0.1:" + strconv.Itoa(m.Port) }
