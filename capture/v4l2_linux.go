@@ -1,0 +1,378 @@
+//go:build linux
+
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// v4l2Device is one opened, streaming single-planar capture node. Frames
+// stay in the driver's mmap'ed buffers; the source converts them straight
+// into its own pool, which is the only copy.
+type v4l2Device struct {
+	path, card string
+	fd         int
+	mode       Mode
+	bpl        int
+	bufs       [][]byte
+	streaming  bool
+}
+
+// openV4L2Stream finds the camera, negotiates the mode, maps the buffers
+// and starts streaming. Every step is redone on a reconnect: a camera that
+// comes back is a new device as far as the driver is concerned.
+func openV4L2Stream(cfg V4L2Config, log *slog.Logger) (v4l2Stream, error) {
+	path := cfg.Device
+	if cfg.Match != "" {
+		p, err := findV4L2(cfg.Match)
+		if err != nil {
+			return nil, err
+		}
+		path = p
+	}
+	d, err := openV4L2Node(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.start(cfg, log); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// openV4L2Node opens path non-blocking (DQBUF must never block: waiting is
+// done in poll with a timeout) and checks it is a streaming capture node.
+func openV4L2Node(path string) (*v4l2Device, error) {
+	var st unix.Stat_t
+	if unix.Stat(path, &st) == nil && st.Mode&unix.S_IFMT != unix.S_IFCHR {
+		return nil, permanent{fmt.Errorf("%s: %w: not a character device", path, ErrNotV4L2)}
+	}
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return nil, fmt.Errorf("%s: open: %w", path, err)
+	}
+	var c v4l2Capability
+	if err := ioctl(fd, vidiocQuerycap, unsafe.Pointer(&c)); err != nil {
+		unix.Close(fd)
+		return nil, permanent{fmt.Errorf("%s: %w (VIDIOC_QUERYCAP: %v)", path, ErrNotV4L2, err)}
+	}
+	caps := c.Capabilities
+	if caps&capDeviceCaps != 0 {
+		caps = c.DeviceCaps
+	}
+	card := cstr(c.Card[:])
+	if caps&capVideoCapture == 0 || caps&capStreaming == 0 {
+		unix.Close(fd)
+		what := "no single-planar video capture with streaming"
+		if caps&capVideoCaptureMplane != 0 {
+			what = "multi-planar capture only, which this source does not support yet"
+		}
+		return nil, permanent{fmt.Errorf("%s (%s, driver %s, caps %#08x): %w: %s",
+			path, card, cstr(c.Driver[:]), caps, ErrNotV4L2, what)}
+	}
+	return &v4l2Device{path: path, card: card, fd: fd}, nil
+}
+
+// findV4L2 returns the first capture node whose card name or bus info
+// contains match (case-insensitive), in /dev/videoN numeric order.
+func findV4L2(match string) (string, error) {
+	nodes, _ := filepath.Glob("/dev/video*")
+	sort.Slice(nodes, func(i, j int) bool { return nodeNum(nodes[i]) < nodeNum(nodes[j]) })
+	var seen []string
+	want := strings.ToLower(match)
+	for _, p := range nodes {
+		fd, err := unix.Open(p, unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			continue
+		}
+		var c v4l2Capability
+		err = ioctl(fd, vidiocQuerycap, unsafe.Pointer(&c))
+		unix.Close(fd)
+		if err != nil {
+			continue
+		}
+		caps := c.Capabilities
+		if caps&capDeviceCaps != 0 {
+			caps = c.DeviceCaps
+		}
+		card, bus := cstr(c.Card[:]), cstr(c.BusInfo[:])
+		if caps&capVideoCapture == 0 {
+			continue
+		}
+		seen = append(seen, fmt.Sprintf("%s %q %s", p, card, bus))
+		if strings.Contains(strings.ToLower(card), want) || strings.Contains(strings.ToLower(bus), want) {
+			return p, nil
+		}
+	}
+	if len(seen) == 0 {
+		return "", fmt.Errorf("%w for %q: no capture nodes present", ErrNoDevice, match)
+	}
+	return "", fmt.Errorf("%w for %q among %s", ErrNoDevice, match, strings.Join(seen, "; "))
+}
+
+func nodeNum(p string) int {
+	n, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(p), "video"))
+	if err != nil {
+		return 1 << 30
+	}
+	return n
+}
+
+func (d *v4l2Device) Name() string      { return fmt.Sprintf("%s (%s)", d.path, d.card) }
+func (d *v4l2Device) Mode() Mode        { return d.mode }
+func (d *v4l2Device) BytesPerLine() int { return d.bpl }
+
+// start negotiates and starts streaming: S_FMT, S_PARM (always: drivers
+// keep the last rate any program set, and vivid defaults to 5 fps),
+// REQBUFS, mmap, QBUF, STREAMON.
+func (d *v4l2Device) start(cfg V4L2Config, log *slog.Logger) error {
+	offers, err := d.enumFormats()
+	if err != nil {
+		return err
+	}
+	want, err := chooseMode(offers, cfg.Formats, uint32(cfg.Width), uint32(cfg.Height))
+	if err != nil {
+		return permanent{fmt.Errorf("%s: %w", d.Name(), err)}
+	}
+	var f v4l2Format
+	f.Type = bufTypeVideoCapture
+	p := f.pix()
+	p.Width, p.Height, p.PixelFormat, p.Field = want.Width, want.Height, uint32(want.FourCC), fieldNone
+	if err := ioctl(d.fd, vidiocSFmt, unsafe.Pointer(&f)); err != nil {
+		return fmt.Errorf("%s: VIDIOC_S_FMT %v %dx%d: %w", d.Name(), want.FourCC, want.Width, want.Height, err)
+	}
+	if FourCC(p.PixelFormat) != want.FourCC {
+		return permanent{fmt.Errorf("%s: %w: asked for %v %dx%d, driver set %v; camera offers %s",
+			d.Name(), ErrFormatRefused, want.FourCC, want.Width, want.Height, FourCC(p.PixelFormat), describeOffers(offers))}
+	}
+	d.mode = Mode{FourCC: want.FourCC, Width: p.Width, Height: p.Height}
+	d.bpl = int(p.BytesPerLine)
+	if d.bpl == 0 {
+		d.bpl = int(p.Width)
+		if want.FourCC == FourCCYUYV {
+			d.bpl *= 2
+		}
+	}
+	if p.Width%2 != 0 || p.Height%2 != 0 {
+		return permanent{fmt.Errorf("%s: %w: granted odd size %dx%d", d.Name(), ErrFormatRefused, p.Width, p.Height)}
+	}
+
+	iv := d.enumIntervals(want.FourCC, p.Width, p.Height)(cfg.FPS)
+	var sp v4l2Streamparm
+	sp.Type = bufTypeVideoCapture
+	sp.TimePerFrame = v4l2Fract(iv)
+	if err := ioctl(d.fd, vidiocSParm, unsafe.Pointer(&sp)); err != nil {
+		// Some drivers have no frame-rate control; they stream at their
+		// own rate, which is logged as unknown.
+		log.Warn("camera has no frame interval control", "device", d.Name(), "err", err)
+	} else {
+		d.mode.Interval = Fract(sp.TimePerFrame)
+	}
+	log.Info("camera mode granted", "device", d.Name(),
+		"requested", fmt.Sprintf("%dx%d@%d", cfg.Width, cfg.Height, cfg.FPS),
+		"chosen", want.FourCC.String(), "granted", d.mode.String(), "bytesperline", d.bpl, "sizeimage", p.SizeImage)
+
+	if err := d.mapBuffers(cfg.Buffers); err != nil {
+		return err
+	}
+	t := int32(bufTypeVideoCapture)
+	if err := ioctl(d.fd, vidiocStreamon, unsafe.Pointer(&t)); err != nil {
+		return fmt.Errorf("%s: VIDIOC_STREAMON: %w", d.Name(), err)
+	}
+	d.streaming = true
+	return nil
+}
+
+func (d *v4l2Device) enumFormats() ([]FormatOffer, error) {
+	var offers []FormatOffer
+	for i := uint32(0); ; i++ {
+		fd := v4l2Fmtdesc{Index: i, Type: bufTypeVideoCapture}
+		if err := ioctl(d.fd, vidiocEnumFmt, unsafe.Pointer(&fd)); err != nil {
+			if errors.Is(err, unix.EINVAL) {
+				break
+			}
+			return nil, fmt.Errorf("%s: VIDIOC_ENUM_FMT: %w", d.Name(), err)
+		}
+		o := FormatOffer{FourCC: FourCC(fd.PixelFormat), Description: cstr(fd.Description[:])}
+		if o.FourCC.supported() {
+			o.Sizes = d.enumSizes(o.FourCC) // only for formats we could use: keeps errors readable
+		}
+		offers = append(offers, o)
+	}
+	return offers, nil
+}
+
+func (d *v4l2Device) enumSizes(f FourCC) []FrameSize {
+	var sizes []FrameSize
+	for i := uint32(0); i < 256; i++ {
+		fs := v4l2Frmsizeenum{Index: i, PixelFormat: uint32(f)}
+		if ioctl(d.fd, vidiocEnumFramesizes, unsafe.Pointer(&fs)) != nil {
+			break
+		}
+		u := fs.U
+		if fs.Type == frmsizeDiscrete {
+			sizes = append(sizes, FrameSize{MinW: u[0], MaxW: u[0], StepW: 1, MinH: u[1], MaxH: u[1], StepH: 1})
+			continue
+		}
+		sizes = append(sizes, FrameSize{MinW: u[0], MaxW: u[1], StepW: u[2], MinH: u[3], MaxH: u[4], StepH: u[5]})
+		break // stepwise and continuous are a single entry
+	}
+	return sizes
+}
+
+// enumIntervals returns chooseInterval bound to what the camera offers for
+// this size.
+func (d *v4l2Device) enumIntervals(f FourCC, w, h uint32) func(int) Fract {
+	var discrete []Fract
+	var lo, hi Fract
+	for i := uint32(0); i < 256; i++ {
+		fi := v4l2Frmivalenum{Index: i, PixelFormat: uint32(f), Width: w, Height: h}
+		if ioctl(d.fd, vidiocEnumFrameintervals, unsafe.Pointer(&fi)) != nil {
+			break
+		}
+		if fi.Type == frmivalDiscrete {
+			discrete = append(discrete, Fract{fi.U[0], fi.U[1]})
+			continue
+		}
+		lo, hi = Fract{fi.U[0], fi.U[1]}, Fract{fi.U[2], fi.U[3]}
+		break
+	}
+	return func(fps int) Fract { return chooseInterval(discrete, lo, hi, fps) }
+}
+
+func (d *v4l2Device) mapBuffers(n int) error {
+	rb := v4l2Requestbuffers{Count: uint32(n), Type: bufTypeVideoCapture, Memory: memoryMmap}
+	if err := ioctl(d.fd, vidiocReqbufs, unsafe.Pointer(&rb)); err != nil {
+		return fmt.Errorf("%s: VIDIOC_REQBUFS %d: %w", d.Name(), n, err)
+	}
+	if rb.Count < 2 {
+		return fmt.Errorf("%s: VIDIOC_REQBUFS granted %d buffers, need 2", d.Name(), rb.Count)
+	}
+	for i := uint32(0); i < rb.Count; i++ {
+		b := v4l2Buffer{Index: i, Type: bufTypeVideoCapture, Memory: memoryMmap}
+		if err := ioctl(d.fd, vidiocQuerybuf, unsafe.Pointer(&b)); err != nil {
+			return fmt.Errorf("%s: VIDIOC_QUERYBUF %d: %w", d.Name(), i, err)
+		}
+		m, err := unix.Mmap(d.fd, int64(uint32(b.M)), int(b.Length), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+		if err != nil {
+			return fmt.Errorf("%s: mmap buffer %d: %w", d.Name(), i, err)
+		}
+		d.bufs = append(d.bufs, m)
+		if err := ioctl(d.fd, vidiocQbuf, unsafe.Pointer(&b)); err != nil {
+			return fmt.Errorf("%s: VIDIOC_QBUF %d: %w", d.Name(), i, err)
+		}
+	}
+	return nil
+}
+
+// pollSlice bounds one poll so a cancelled ctx is noticed quickly without
+// another file descriptor to wake the poll.
+const pollSlice = 100 * time.Millisecond
+
+// Next waits for a filled buffer. An unplugged camera shows up as
+// POLLERR/POLLHUP and DQBUF failing with ENODEV (EIO on some drivers); a
+// camera that silently stops shows up as the timeout.
+func (d *v4l2Device) Next(ctx context.Context, timeout time.Duration) (v4l2Buf, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		if err := ctx.Err(); err != nil {
+			return v4l2Buf{}, err
+		}
+		b := v4l2Buffer{Type: bufTypeVideoCapture, Memory: memoryMmap}
+		err := ioctl(d.fd, vidiocDqbuf, unsafe.Pointer(&b))
+		if err == nil {
+			if int(b.Index) >= len(d.bufs) || int(b.BytesUsed) > len(d.bufs[b.Index]) {
+				return v4l2Buf{}, fmt.Errorf("%s: VIDIOC_DQBUF: bad buffer %d (%d bytes)", d.Name(), b.Index, b.BytesUsed)
+			}
+			if b.Flags&bufFlagError != 0 {
+				// The driver says the picture is corrupt (a USB transfer
+				// error): give the buffer back and wait for the next one.
+				if err := ioctl(d.fd, vidiocQbuf, unsafe.Pointer(&b)); err != nil {
+					return v4l2Buf{}, fmt.Errorf("%s: VIDIOC_QBUF: %w", d.Name(), err)
+				}
+				continue
+			}
+			return d.buf(&b), nil
+		}
+		if !errors.Is(err, unix.EAGAIN) {
+			return v4l2Buf{}, fmt.Errorf("%s: VIDIOC_DQBUF: %w", d.Name(), err)
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return v4l2Buf{}, fmt.Errorf("%s: no frame for %v", d.Name(), timeout)
+		}
+		pfd := []unix.PollFd{{Fd: int32(d.fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(pfd, int(min(left, pollSlice)/time.Millisecond)+1)
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			return v4l2Buf{}, fmt.Errorf("%s: poll: %w", d.Name(), err)
+		}
+		if n > 0 && pfd[0].Revents&(unix.POLLERR|unix.POLLHUP|unix.POLLNVAL) != 0 && pfd[0].Revents&unix.POLLIN == 0 {
+			// Let DQBUF report the reason (ENODEV after an unplug).
+			b := v4l2Buffer{Type: bufTypeVideoCapture, Memory: memoryMmap}
+			if err := ioctl(d.fd, vidiocDqbuf, unsafe.Pointer(&b)); err != nil && !errors.Is(err, unix.EAGAIN) {
+				return v4l2Buf{}, fmt.Errorf("%s: VIDIOC_DQBUF: %w", d.Name(), err)
+			}
+			return v4l2Buf{}, fmt.Errorf("%s: poll: device error (revents %#x): %w", d.Name(), pfd[0].Revents, unix.EIO)
+		}
+	}
+}
+
+// buf maps the driver's timestamp to PTS and wall-clock time. Drivers
+// stamp with CLOCK_MONOTONIC (uvcvideo, vivid); the wall time is derived
+// from the current offset between the two clocks.
+func (d *v4l2Device) buf(b *v4l2Buffer) v4l2Buf {
+	ts := time.Duration(b.Timestamp.Sec)*time.Second + time.Duration(b.Timestamp.Usec)*time.Microsecond
+	wall := time.Now()
+	var now unix.Timespec
+	if b.Flags&bufFlagTimestampMask == bufFlagTimestampMonoton && unix.ClockGettime(unix.CLOCK_MONOTONIC, &now) == nil {
+		wall = wall.Add(-(time.Duration(now.Nano()) - ts))
+	}
+	data := d.bufs[b.Index][:b.BytesUsed]
+	if b.BytesUsed == 0 { // some drivers leave it 0 for full raw frames
+		data = d.bufs[b.Index]
+	}
+	return v4l2Buf{index: int(b.Index), Data: data, Seq: b.Sequence, TS: ts, Wall: wall}
+}
+
+func (d *v4l2Device) Requeue(x v4l2Buf) error {
+	b := v4l2Buffer{Index: uint32(x.index), Type: bufTypeVideoCapture, Memory: memoryMmap}
+	if err := ioctl(d.fd, vidiocQbuf, unsafe.Pointer(&b)); err != nil {
+		return fmt.Errorf("%s: VIDIOC_QBUF: %w", d.Name(), err)
+	}
+	return nil
+}
+
+// Close stops streaming, unmaps and closes. After an unplug the ioctls
+// fail; the unmap and close still release the driver's buffers.
+func (d *v4l2Device) Close() error {
+	if d.streaming {
+		t := int32(bufTypeVideoCapture)
+		_ = ioctl(d.fd, vidiocStreamoff, unsafe.Pointer(&t))
+		d.streaming = false
+	}
+	for _, m := range d.bufs {
+		_ = unix.Munmap(m)
+	}
+	d.bufs = nil
+	if d.fd >= 0 {
+		err := unix.Close(d.fd)
+		d.fd = -1
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Guest side of test/vm/capture.sh (busybox sh, in /guest next to the static
+# capture.test). Loads vivid and runs the V4L2 source's tests against it:
+# capture in each raw format at 640x480 and 1280x720, then hot-unplug and
+# reload. The test binary's exit code is the guest's.
+set -eu
+
+say() { echo "== $*"; }
+
+say "kernel $(uname -r) on $(uname -m)"
+say "ioctl layout and unit tests of the V4L2 source on this architecture"
+capture.test -test.run 'Ioctl|V4L2|Backoff|Choose|YUYV|Raw|MJPEG|OpenV4L2' 
+
+modprobe vivid
+i=0
+while [ ! -e /dev/video0 ]; do
+  i=$((i + 1))
+  [ $i -le 50 ] || { echo "capture: /dev/video0 did not appear"; exit 1; }
+  sleep 0.1
+done
+say "vivid loaded: $(ls /sys/bus/platform/drivers/vivid | grep vivid || true)"
+
+export CAMAGENT_VIVID=1
+say "capture from vivid, then unplug and reload"
+capture.test -test.v -test.run 'TestVividCapture|TestVividUnplug' -test.timeout 240s
