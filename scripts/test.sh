@@ -36,5 +36,7 @@ done
 echo "== virtual hardware bench (qemu: amd64, arm64)"
 ./test/vm/smoke.sh amd64 arm64
 ./test/vm/netcheck.sh amd64 arm64
+# The V4L2 source on vivid in each guest: formats, sizes, hot-unplug.
+./test/vm/capture.sh amd64 arm64
 
 echo "== all tests passed"
