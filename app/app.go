@@ -47,7 +47,9 @@ type Agent struct {
 	started   chan struct{} // closed once the banner is out and readers may connect
 	telemetry *telemetry.Telemetry
 	onvif     *onvif.Server
-	video     onvif.Video // what the encoded stream is, for ONVIF
+	snap      *snapshotter    // raw-picture copies for /onvif/snapshot; nil without raw frames
+	motion    *motionDetector // MotionAlarm and SignalLoss events; nil without raw frames
+	video     onvif.Video     // what the encoded stream is, for ONVIF
 }
 
 type sourceStats interface{ Stats() capture.SourceStats }
@@ -160,7 +162,14 @@ func (a *Agent) buildTestPattern() error {
 	}
 	a.video = onvif.Video{Width: tp.Width, Height: tp.Height, FPS: tp.FPS, BitrateKbps: cfg.Encoder.BitrateKbps, GOP: gop,
 		Profile: "Baseline"} // OpenH264 here encodes Constrained Baseline
-	a.stage = encode.NewStage(encode.StageConfig{KeyframeMinInterval: cfg.Encoder.KeyframeMinInterval}, frames, enc, a.hub, a.opts.Clock, log.With("component", "encoder"))
+	a.snap = newSnapshotter(a.opts.Clock)
+	a.motion = newMotionDetector(a.opts.Clock, cfg.ONVIF.Motion(), func(on bool) { a.publishEvent(onvif.TopicMotionAlarm, on) })
+	observe := func(f *media.Frame) {
+		a.snap.Observe(f)
+		a.motion.Observe(f)
+	}
+	a.stage = encode.NewStage(encode.StageConfig{KeyframeMinInterval: cfg.Encoder.KeyframeMinInterval, Observe: observe},
+		frames, enc, a.hub, a.opts.Clock, log.With("component", "encoder"))
 	a.source = src
 	a.describe = fmt.Sprintf("test pattern %dx%d@%d %s, %s encoder %d kbit/s, IDR every %d frames", tp.Width, tp.Height, tp.FPS, pf, enc.Backend(), cfg.Encoder.BitrateKbps, gop)
 	a.comps = append(a.comps, named{"source", src}, named{"encoder", a.stage})

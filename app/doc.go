@@ -5,5 +5,8 @@
 // none. It hands telemetry a neutral stats snapshot and the command
 // actions, so telemetry never imports the video packages; likewise ONVIF
 // gets the video parameters, the accounts, the Digest verifier and a
-// keyframe requester as plain values and small interfaces.
+// keyframe requester as plain values and small interfaces. The encoder
+// stage's raw-frame observer feeds snapshot.go (JPEG copies for
+// /onvif/snapshot) and motion.go (MotionAlarm, SignalLoss events);
+// discovery.go runs WS-Discovery once the ONVIF server listens.
 package app

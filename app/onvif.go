@@ -37,26 +37,41 @@ func (a *Agent) buildONVIF(accts []auth.Account, digest onvif.HTTPDigest, video 
 	if a.stage != nil {
 		keys = a.stage
 	}
+	var snaps onvif.SnapshotSource // no raw frames (file passthrough): no snapshots
+	if a.snap != nil {
+		snaps = a.snap
+	}
+	dev := onvif.DeviceInfo{
+		Manufacturer: "camagent", Model: "camagent", FirmwareVersion: a.opts.Version,
+		SerialNumber: serial, HardwareID: "camagent-" + runtime.GOOS + "-" + runtime.GOARCH, Name: cfg.Device.Name,
+		Location: cfg.ONVIF.Location,
+	}
 	s, err := onvif.New(onvif.Config{
-		Listen:   cfg.ONVIF.Listen,
-		RTSPPort: rtspPort,
-		RTSPPath: cfg.RTSP.Path,
-		Device: onvif.DeviceInfo{
-			Manufacturer: "camagent", Model: "camagent", FirmwareVersion: a.opts.Version,
-			SerialNumber: serial, HardwareID: "camagent-" + runtime.GOOS + "-" + runtime.GOARCH, Name: cfg.Device.Name,
-		},
-		Video:     video,
-		Accounts:  accts,
-		Digest:    digest,
-		Keyframes: keys,
-		Clock:     a.opts.Clock,
-		Log:       a.opts.Log.With("component", "onvif"),
+		Listen:       cfg.ONVIF.Listen,
+		RTSPPort:     rtspPort,
+		RTSPPath:     cfg.RTSP.Path,
+		Device:       dev,
+		Video:        video,
+		Accounts:     accts,
+		Digest:       digest,
+		Keyframes:    keys,
+		Snapshots:    snaps,
+		Discoverable: discoverable(cfg.ONVIF.DiscoveryEnabled(), cfg.ONVIF.Listen),
+		Clock:        a.opts.Clock,
+		Log:          a.opts.Log.With("component", "onvif"),
 	})
 	if err != nil {
 		return err
 	}
 	a.onvif = s
 	a.comps = append(a.comps, named{"onvif", s})
+	if a.motion != nil {
+		a.comps = append(a.comps, named{"signal-watch", signalWatch{clk: a.opts.Clock, m: a.motion,
+			publish: func(lost bool) { a.publishEvent(onvif.TopicSignalLoss, lost) }}})
+	}
+	if err := a.buildDiscovery(dev, serial); err != nil {
+		return fmt.Errorf("onvif: discovery: %w", err)
+	}
 	return nil
 }
 
@@ -93,4 +108,12 @@ func onvifURLs(listen string, port int) []string {
 		out = append(out, pu.String())
 	}
 	return out
+}
+
+// publishEvent raises an ONVIF event when the ONVIF server exists. a.onvif
+// is set in New, before any goroutine runs.
+func (a *Agent) publishEvent(topic string, state bool) {
+	if a.onvif != nil {
+		a.onvif.PublishEvent(topic, state)
+	}
 }

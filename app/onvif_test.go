@@ -133,3 +133,19 @@ func TestONVIFDisabled(t *testing.T) {
 		t.Fatal("ONVIF server built while disabled")
 	}
 }
+
+func TestDiscoveryScope(t *testing.T) {
+	for listen, want := range map[string]struct {
+		only string
+		ok   bool
+	}{
+		":8080": {"invalid IP", true}, "0.0.0.0:8080": {"invalid IP", true}, "192.0.2.10:8080": {"192.0.2.10", true},
+		"127.0.0.1:8080": {"invalid IP", false}, "[::1]:8080": {"invalid IP", false}, "cam.local:8080": {"invalid IP", false},
+		"[2001:db8::1]:8080": {"invalid IP", false}, "[::]:8080": {"invalid IP", true},
+	} {
+		only, ok := discoveryScope(listen)
+		if only.String() != want.only || ok != want.ok || discoverable(true, listen) != want.ok || discoverable(false, listen) {
+			t.Errorf("%s: %v %v, want %v", listen, only, ok, want)
+		}
+	}
+}

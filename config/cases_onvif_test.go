@@ -14,6 +14,20 @@ func TestONVIFValidation(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Errorf("disabled onvif: %v", err)
 	}
+	c = mustParse(t, "onvif:\n  location: \"city/lyon gate\"\n")
+	checkProblems(t, c.Validate(), []want{{"onvif.location", 2, "without spaces"}})
+	c = mustParse(t, "onvif:\n  discovery: false\n  location: country/fr/city/lyon\n")
+	if err := c.Validate(); err != nil || c.ONVIF.DiscoveryEnabled() {
+		t.Errorf("discovery false: %v, enabled %v", err, c.ONVIF.DiscoveryEnabled())
+	}
+	c = mustParse(t, "onvif:\n  motion_sensitivity: 101\n")
+	checkProblems(t, c.Validate(), []want{{"onvif.motion_sensitivity", 2, "between 0 (off) and 100"}})
+	if Default().ONVIF.Motion() != 50 || (ONVIF{}).Motion() != 50 {
+		t.Error("motion default")
+	}
+	if !Default().ONVIF.DiscoveryEnabled() || !(ONVIF{}).DiscoveryEnabled() || (ONVIF{Enabled: new(bool)}).DiscoveryEnabled() {
+		t.Error("discovery defaults: on unless ONVIF or discovery is off")
+	}
 	if !Default().ONVIF.ONVIFEnabled() || (ONVIF{}).ONVIFEnabled() != true || Default().ONVIF.Listen != ":8080" {
 		t.Error("onvif defaults")
 	}

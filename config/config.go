@@ -151,6 +151,17 @@ type ONVIF struct {
 	// Listen is the TCP address of the ONVIF HTTP server; default ":8080".
 	// The device service is at http://HOST:8080/onvif/device_service.
 	Listen string `yaml:"listen"`
+	// Discovery answers WS-Discovery probes on UDP 3702 (multicast
+	// 239.255.255.250 and unicast) and sends Hello/Bye; default true.
+	// false = ONVIF non-discoverable mode: nothing listens on 3702.
+	Discovery *bool `yaml:"discovery"`
+	// Location is the ONVIF location scope, a path such as
+	// "country/fr/city/lyon/gate-3"; default none. At most 128 characters.
+	Location string `yaml:"location"`
+	// MotionSensitivity tunes the luma motion detector behind the
+	// tns1:VideoSource/MotionAlarm event, 1 (large changes only) to 100;
+	// 0 turns the detector off. Default 50.
+	MotionSensitivity *int `yaml:"motion_sensitivity"`
 }
 
 // MQTTTLS names PEM files; a client certificate needs its key.

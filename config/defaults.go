@@ -5,33 +5,34 @@ import "time"
 // Documented defaults. They are constants so that tests, the example file
 // and Default cannot drift apart silently.
 const (
-	DefaultDeviceName          = "camagent"
-	DefaultLogLevel            = "info"
-	DefaultLogFormat           = "text"
-	DefaultSourceType          = "testpattern"
-	DefaultWidth               = 1280
-	DefaultHeight              = 720
-	DefaultFPS                 = 30
-	DefaultPixelFormat         = "I420"
-	DefaultEncoderType         = "auto"
-	DefaultBitrateKbps         = 2000
-	DefaultKeyframeMinInterval = 500 * time.Millisecond
-	DefaultListen              = ":8554"
-	DefaultPath                = "/stream"
-	DefaultUDPRTPPort          = 8000
-	DefaultMaxReaders          = 64
-	DefaultWriteQueue          = 512
-	DefaultRole                = "user"
-	DefaultMQTTEmbeddedListen  = "127.0.0.1:1883"
-	DefaultMQTTTopicPrefix     = "camagent"
-	DefaultMQTTKeepalive       = 10 * time.Second
-	DefaultMQTTReconnectMin    = time.Second
-	DefaultMQTTReconnectMax    = time.Minute
-	DefaultMQTTHealthInterval  = 30 * time.Second
-	DefaultMQTTStoreMax        = 1000
-	DefaultMQTTMaxPayload      = 65536
-	DefaultMQTTCommandMaxAge   = time.Minute
-	DefaultONVIFListen         = ":8080"
+	DefaultDeviceName             = "camagent"
+	DefaultLogLevel               = "info"
+	DefaultLogFormat              = "text"
+	DefaultSourceType             = "testpattern"
+	DefaultWidth                  = 1280
+	DefaultHeight                 = 720
+	DefaultFPS                    = 30
+	DefaultPixelFormat            = "I420"
+	DefaultEncoderType            = "auto"
+	DefaultBitrateKbps            = 2000
+	DefaultKeyframeMinInterval    = 500 * time.Millisecond
+	DefaultListen                 = ":8554"
+	DefaultPath                   = "/stream"
+	DefaultUDPRTPPort             = 8000
+	DefaultMaxReaders             = 64
+	DefaultWriteQueue             = 512
+	DefaultRole                   = "user"
+	DefaultMQTTEmbeddedListen     = "127.0.0.1:1883"
+	DefaultMQTTTopicPrefix        = "camagent"
+	DefaultMQTTKeepalive          = 10 * time.Second
+	DefaultMQTTReconnectMin       = time.Second
+	DefaultMQTTReconnectMax       = time.Minute
+	DefaultMQTTHealthInterval     = 30 * time.Second
+	DefaultMQTTStoreMax           = 1000
+	DefaultMQTTMaxPayload         = 65536
+	DefaultMQTTCommandMaxAge      = time.Minute
+	DefaultONVIFListen            = ":8080"
+	DefaultONVIFMotionSensitivity = 50
 )
 
 // DefaultDigestAlgorithms returns a fresh copy so callers cannot alter the
@@ -82,7 +83,8 @@ func Default() *Config {
 			MaxPayload:     DefaultMQTTMaxPayload,
 			CommandMaxAge:  DefaultMQTTCommandMaxAge,
 		},
-		ONVIF: ONVIF{Enabled: ptr(true), Listen: DefaultONVIFListen},
+		ONVIF: ONVIF{Enabled: ptr(true), Listen: DefaultONVIFListen, Discovery: ptr(true),
+			MotionSensitivity: ptr(DefaultONVIFMotionSensitivity)},
 	}
 }
 

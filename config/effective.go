@@ -41,3 +41,16 @@ func (m MQTT) MQTTEnabled() bool { return boolOr(m.Enabled, true) }
 
 // ONVIFEnabled reports Enabled, true when unset.
 func (o ONVIF) ONVIFEnabled() bool { return boolOr(o.Enabled, true) }
+
+// DiscoveryEnabled reports whether WS-Discovery runs: ONVIF enabled and
+// Discovery true or unset.
+func (o ONVIF) DiscoveryEnabled() bool { return o.ONVIFEnabled() && boolOr(o.Discovery, true) }
+
+// Motion is the motion-detector sensitivity, 0 = off; default
+// DefaultONVIFMotionSensitivity when unset.
+func (o ONVIF) Motion() int {
+	if o.MotionSensitivity == nil {
+		return DefaultONVIFMotionSensitivity
+	}
+	return *o.MotionSensitivity
+}

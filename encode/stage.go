@@ -23,6 +23,11 @@ type StageConfig struct {
 	// previous IDR; requests inside it wait, so a burst of joining readers
 	// costs one IDR, not one each.
 	KeyframeMinInterval time.Duration
+	// Observe, when set, sees every raw frame before it is encoded (for
+	// snapshots and motion detection). It runs on the encoding goroutine:
+	// it must not block, and must not retain the frame or its planes after
+	// it returns (copy what it needs).
+	Observe func(*media.Frame)
 }
 
 // Stage takes raw frames from a queue, encodes them and publishes access
@@ -88,6 +93,9 @@ func (s *Stage) Run(ctx context.Context) error {
 
 func (s *Stage) encode(f *media.Frame) error {
 	s.stats.framesIn.Add(1)
+	if s.cfg.Observe != nil {
+		s.cfg.Observe(f)
+	}
 	now := s.clk.Now()
 	force := false
 	if s.keyRequested.Load() && now.Sub(s.lastIDR) >= s.cfg.KeyframeMinInterval {

@@ -163,3 +163,23 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+func TestStageObserveSeesEveryFrameBeforeEncoding(t *testing.T) {
+	clk := clock.NewFake(time.Unix(0, 0))
+	enc := &scriptedEncoder{gop: 1000}
+	var seen []uint64
+	cfg := StageConfig{Observe: func(f *media.Frame) { seen = append(seen, f.Seq) }}
+	s := NewStage(cfg, media.NewFrameQueue(2), enc, &collector{}, clk, slog.New(slog.DiscardHandler))
+	feed(t, s, clk, 5, nil)
+	if !equalInts(toInts(seen), []int{0, 1, 2, 3, 4}) {
+		t.Fatalf("observed %v", seen)
+	}
+}
+
+func toInts(u []uint64) []int {
+	out := make([]int, len(u))
+	for i, v := range u {
+		out[i] = int(v)
+	}
+	return out
+}

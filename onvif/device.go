@@ -2,7 +2,6 @@ package onvif
 
 import (
 	"net"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -47,13 +46,17 @@ func getCapabilities(c *call) (any, error) {
 	if want("Device") {
 		caps.Device = &deviceCapabilities{XAddr: c.xaddr(DevicePath)}
 		caps.Device.System.SupportedVersions = []version{onvifVersion}
+		caps.Device.System.DiscoveryBye = c.s.cfg.Discoverable
+	}
+	if want("Events") {
+		caps.Events = &eventsCapabilities{XAddr: c.xaddr(eventsPath), WSPullPointSupport: true}
 	}
 	if want("Media") {
 		caps.Media = &mediaCapabilities{XAddr: c.xaddr(mediaPath)}
 		caps.Media.Streaming.RTPTCP = true
 		caps.Media.Streaming.RTPRTSPTCP = true
 	}
-	if caps.Device == nil && caps.Media == nil {
+	if caps.Device == nil && caps.Media == nil && caps.Events == nil {
 		return nil, &Fault{Code: "Receiver", Subcodes: []string{"ActionNotSupported", "NoSuchService"}, Reason: "The requested service is not supported", Status: 500}
 	}
 	return getCapabilitiesResponse{Caps: caps}, nil
@@ -72,6 +75,7 @@ func (c *call) deviceServiceCaps() deviceServiceCapabilities {
 	var d deviceServiceCapabilities
 	d.Security.UsernameToken = true
 	d.Security.HTTPDigest = c.s.cfg.Digest != nil
+	d.System.DiscoveryBye = c.s.cfg.Discoverable // Bye is sent at stop
 	return d
 }
 
@@ -83,21 +87,19 @@ func getServices(c *call) (any, error) {
 	include := c.arg.child("*", "IncludeCapability").value() == "true"
 	dev := service{Namespace: nsTDS, XAddr: c.xaddr(DevicePath), Version: onvifVersion}
 	med := service{Namespace: nsTRT, XAddr: c.xaddr(mediaPath), Version: onvifVersion}
+	med2 := service{Namespace: nsTR2, XAddr: c.xaddr(media2Path), Version: onvifVersion}
+	ev := service{Namespace: nsTEV, XAddr: c.xaddr(eventsPath), Version: onvifVersion}
 	if include {
 		dev.Capabilities = &struct{ Inner any }{c.deviceServiceCaps()}
 		med.Capabilities = &struct{ Inner any }{c.mediaServiceCaps()}
+		med2.Capabilities = &struct{ Inner any }{c.media2Caps()}
+		ev.Capabilities = &struct{ Inner any }{eventServiceCaps()}
 	}
-	return getServicesResponse{Services: []service{dev, med}}, nil
+	return getServicesResponse{Services: []service{dev, med, med2, ev}}, nil
 }
 
 func getScopes(c *call) (any, error) {
-	d := c.s.cfg.Device
-	items := []string{
-		"onvif://www.onvif.org/type/video_encoder",
-		"onvif://www.onvif.org/Profile/Streaming",
-		"onvif://www.onvif.org/hardware/" + url.PathEscape(d.Model),
-		"onvif://www.onvif.org/name/" + url.PathEscape(d.Name),
-	}
+	items := scopeItems(c.s.cfg.Device)
 	out := make([]scope, len(items))
 	for i, it := range items {
 		out[i] = scope{Def: "Fixed", Item: it}
@@ -185,8 +187,12 @@ func userLevel(r auth.Role) string {
 
 func getWsdlURL(*call) (any, error) { return getWsdlURLResponse{URL: wsdlURL}, nil }
 
-// WS-Discovery is not implemented yet, so the device is not discoverable.
-func getDiscoveryMode(*call) (any, error) {
+// getDiscoveryMode reports whether the WS-Discovery responder runs
+// (Config.Discoverable, from onvif.discovery).
+func getDiscoveryMode(c *call) (any, error) {
+	if c.s.cfg.Discoverable {
+		return getDiscoveryModeResponse{Mode: "Discoverable"}, nil
+	}
 	return getDiscoveryModeResponse{Mode: "NonDiscoverable"}, nil
 }
 

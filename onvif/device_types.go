@@ -44,7 +44,15 @@ type getCapabilitiesResponse struct {
 
 type capabilities struct {
 	Device *deviceCapabilities `xml:"tt:Device,omitempty"`
+	Events *eventsCapabilities `xml:"tt:Events,omitempty"`
 	Media  *mediaCapabilities  `xml:"tt:Media,omitempty"`
+}
+
+type eventsCapabilities struct {
+	XAddr                                         string `xml:"tt:XAddr"`
+	WSSubscriptionPolicySupport                   bool   `xml:"tt:WSSubscriptionPolicySupport"`
+	WSPullPointSupport                            bool   `xml:"tt:WSPullPointSupport"`
+	WSPausableSubscriptionManagerInterfaceSupport bool   `xml:"tt:WSPausableSubscriptionManagerInterfaceSupport"`
 }
 
 type deviceCapabilities struct {

@@ -1,12 +1,15 @@
 // Package onvif owns the ONVIF side of the camera: SOAP 1.2 (and 1.1) over
 // HTTP written by hand on encoding/xml, WS-Security UsernameToken and HTTP
-// Digest authentication, the ONVIF access classes, and the Device (tds,
-// ver10) and Media (trt, ver10) services.
+// Digest authentication, the ONVIF access classes, the Device (tds, ver10),
+// Media (trt, ver10) and Events (tev, pull points: events*.go) services,
+// the snapshot endpoint (snapshot.go), and the WS-Discovery target service
+// (discovery*.go: Hello, Probe/ProbeMatch and Bye on UDP 3702).
 //
 // Layering: onvif may import auth (accounts, roles, HTTP Digest) and
 // internal/clock; it must not import capture, encode, stream or telemetry.
-// What it needs from the pipeline (video parameters, forcing an IDR) comes
-// through the small types in Config, filled in by app, the only importer.
+// What it needs from the pipeline (video parameters, forcing an IDR, JPEG
+// snapshots) comes through the small types in Config, filled in by app,
+// the only importer; app raises events with Server.PublishEvent.
 //
 // Security properties (project security notes, section 3):
 //
@@ -26,4 +29,10 @@
 //     as wrong passwords. Faults tell the client nothing internal.
 //   - XAddrs and stream URIs are built from the Host header the client used,
 //     after checking it is a plain host[:port].
+//   - WS-Discovery answers only sources inside a subnet of the interface a
+//     Probe arrived on, rate-limits replies per source and in total with
+//     bounded tables and queues, parses datagrams of at most 8 KiB with the
+//     same bounded, DTD-free parser, and never answers its own messages.
+//   - Event subscriptions, their queues and long polls are bounded and
+//     expire by the injected clock; the snapshot endpoint needs HTTP Digest.
 package onvif

@@ -1,6 +1,7 @@
 package onvif
 
 import (
+	"context"
 	"encoding/xml"
 	"errors"
 	"mime"
@@ -26,6 +27,8 @@ type call struct {
 	base string // "http://host[:port]" as the client addressed us
 	host string // host part alone, for other schemes (rtsp://)
 	acct auth.Account
+	path string          // request path: pull-point subscriptions are addressed by it
+	ctx  context.Context // the request's, for long polls
 }
 
 // ServeHTTP serves SOAP on every /onvif/ path; the operation is chosen by
@@ -33,6 +36,10 @@ type call struct {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.URL.Path, "/onvif/") {
 		http.NotFound(w, r)
+		return
+	}
+	if r.URL.Path == SnapshotPath {
+		s.serveSnapshot(w, r)
 		return
 	}
 	if r.Method != http.MethodPost {
@@ -68,7 +75,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Unknown operations are told apart only for authenticated users.
 		class = ReadSystem
 	}
-	c := &call{s: s, env: env, arg: env.body}
+	c := &call{s: s, env: env, arg: env.body, path: r.URL.Path, ctx: r.Context()}
 	c.base, c.host = requestBase(r)
 	if class != PreAuth {
 		acct, f, challenge := s.authenticate(r, env)

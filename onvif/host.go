@@ -19,6 +19,7 @@ type Host interface {
 
 // NetInterface is one network interface with its IPv4 addresses.
 type NetInterface struct {
+	Index  int // kernel interface index (WS-Discovery joins and replies per interface)
 	Name   string
 	HwAddr string // xx:xx:xx:xx:xx:xx
 	MTU    int
@@ -44,7 +45,7 @@ func (systemHost) Interfaces() []NetInterface {
 		if i.Flags&net.FlagLoopback != 0 || len(i.HardwareAddr) != 6 {
 			continue
 		}
-		ni := NetInterface{Name: i.Name, HwAddr: i.HardwareAddr.String(), MTU: i.MTU, Up: i.Flags&net.FlagUp != 0}
+		ni := NetInterface{Index: i.Index, Name: i.Name, HwAddr: i.HardwareAddr.String(), MTU: i.MTU, Up: i.Flags&net.FlagUp != 0}
 		addrs, _ := i.Addrs()
 		for _, a := range addrs {
 			if ipn, ok := a.(*net.IPNet); ok {

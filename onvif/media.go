@@ -15,6 +15,7 @@ func (c *call) mediaServiceCaps() mediaServiceCapabilities {
 	m.Profiles.Max = 1
 	m.Streaming.RTPTCP = true
 	m.Streaming.RTPRTSPTCP = true
+	m.Snapshot = c.s.cfg.Snapshots != nil && c.s.cfg.Digest != nil
 	return m
 }
 

@@ -150,3 +150,8 @@ type mediaURI struct {
 type setSynchronizationPointResponse struct {
 	XMLName xml.Name `xml:"trt:SetSynchronizationPointResponse"`
 }
+
+type getSnapshotURIResponse struct {
+	XMLName xml.Name `xml:"trt:GetSnapshotUriResponse"`
+	URI     mediaURI `xml:"trt:MediaUri"`
+}

@@ -48,6 +48,31 @@ func (s *Server) operations() map[xmlName]operation {
 	// Forcing an IDR is what every viewer's join does anyway (and the encoder
 	// stage rate-limits it), so viewers may ask for it.
 	add(nsTRT, "SetSynchronizationPoint", ReadMedia, setSynchronizationPoint)
-	add(nsTRT, "GetSnapshotUri", ReadMedia, notSupported)
+	if s.cfg.Snapshots != nil && s.cfg.Digest != nil {
+		add(nsTRT, "GetSnapshotUri", ReadMedia, getSnapshotURI)
+	} else {
+		add(nsTRT, "GetSnapshotUri", ReadMedia, notSupported)
+	}
+	// Media2: the same profile for Profile T clients.
+	add(nsTR2, "GetServiceCapabilities", PreAuth, getMedia2ServiceCapabilities)
+	add(nsTR2, "GetProfiles", ReadMedia, getMedia2Profiles)
+	add(nsTR2, "GetVideoSourceConfigurations", ReadMedia, getMedia2VideoSourceConfigurations)
+	add(nsTR2, "GetVideoEncoderConfigurations", ReadMedia, getMedia2VideoEncoderConfigurations)
+	add(nsTR2, "GetStreamUri", ReadMedia, getMedia2StreamURI)
+	add(nsTR2, "SetSynchronizationPoint", ReadMedia, setMedia2SynchronizationPoint)
+	if s.cfg.Snapshots != nil && s.cfg.Digest != nil {
+		add(nsTR2, "GetSnapshotUri", ReadMedia, getMedia2SnapshotURI)
+	} else {
+		add(nsTR2, "GetSnapshotUri", ReadMedia, notSupported)
+	}
+	// Event service (pull points). Subscription operations find their
+	// subscription by the request path.
+	add(nsTEV, "GetServiceCapabilities", PreAuth, getEventServiceCapabilities)
+	add(nsTEV, "GetEventProperties", ReadMedia, getEventProperties)
+	add(nsTEV, "CreatePullPointSubscription", ReadMedia, createPullPointSubscription)
+	add(nsTEV, "PullMessages", ReadMedia, pullMessages)
+	add(nsTEV, "SetSynchronizationPoint", ReadMedia, setEventSynchronizationPoint)
+	add(nsWSNT, "Renew", ReadMedia, renew)
+	add(nsWSNT, "Unsubscribe", ReadMedia, unsubscribe)
 	return ops
 }

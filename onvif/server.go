@@ -48,6 +48,12 @@ type Config struct {
 	Digest HTTPDigest
 	// Keyframes serves SetSynchronizationPoint; nil answers ActionNotSupported.
 	Keyframes KeyframeRequester
+	// Snapshots serves GetSnapshotUri and SnapshotPath (HTTP Digest, needs
+	// Digest); nil answers ActionNotSupported.
+	Snapshots SnapshotSource
+	// Discoverable is answered by GetDiscoveryMode: true when app runs the
+	// WS-Discovery responder (onvif.discovery).
+	Discoverable bool
 	// Host describes the machine's network; nil uses the system's.
 	Host Host
 
@@ -62,6 +68,7 @@ type Config struct {
 type DeviceInfo struct {
 	Manufacturer, Model, FirmwareVersion, SerialNumber, HardwareID string
 	Name                                                           string // human label (scope name/…)
+	Location                                                       string // scope location/…; "" = none
 }
 
 // Video describes the one encoded stream.
@@ -80,6 +87,7 @@ type Server struct {
 	users  *users
 	replay *replayCache
 	ops    map[xmlName]operation
+	events *eventBroker
 	sem    chan struct{}
 	ready  chan struct{}
 	mu     sync.Mutex
@@ -119,6 +127,7 @@ func New(cfg Config) (*Server, error) {
 		cfg: cfg, log: cfg.Log, clk: cfg.Clock,
 		users:  newUsers(cfg.Accounts),
 		replay: newReplayCache(cfg.MaxNonces),
+		events: newEventBroker(cfg.Clock),
 		sem:    make(chan struct{}, cfg.MaxInFlight),
 		ready:  make(chan struct{}),
 	}
