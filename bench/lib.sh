@@ -1,9 +1,11 @@
 # Shared helpers for bench/*.sh. Sourced, not run.
+# shellcheck disable=SC2034  # variables here are used by the scripts that source this file
 #
 # Everything built or generated lives under $BENCH_HOME (default
 # ~/.cache/camagent/bench), outside the repository:
 #   media/                    the test stream (generated once with ffmpeg)
-#   camagent/camagent         the agent, rebuilt from this work tree on every run
+#   camagent/camagent         the agent, rebuilt on every run (work tree or CAMAGENT_REV)
+#   camagent/src-<sha>/       git archive of CAMAGENT_REV when that is set
 #   peers/mediamtx-VER/       mediamtx built from a scratch copy of the proxy's module
 #   peers/gortsplib-VER/      gortsplib's examples/server, same way
 #   runs/<script>-<stamp>/    configs, logs, raw results of one run
@@ -16,8 +18,9 @@ GORTSPLIB_VERSION=${GORTSPLIB_VERSION:-v5.6.5}
 BENCH_HOME=${BENCH_HOME:-$HOME/.cache/camagent/bench}
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# Ports (all on 127.0.0.1). camagent uses RTSP port P and UDP P-554+... see
-# each script; peers get their own ranges so that they can run side by side.
+# Ports, all on 127.0.0.1: RTSP port and UDP RTP/RTCP pair of each server; a
+# camagent instance also gets MQTT on RTSP+329 and ONVIF on RTSP-474 (see
+# write_camagent_config). Separate ranges let everything run side by side.
 PORT_CAMAGENT=18554; UDP_CAMAGENT=18000
 PORT_CAMAGENT2=19554; UDP_CAMAGENT2=19000
 PORT_CAMAGENT3=17554; UDP_CAMAGENT3=17000
@@ -183,17 +186,37 @@ media_summary() {
 }
 
 # ---------------------------------------------------------------- builds
-export GOFLAGS=-mod=mod GOWORK=off
+export GOFLAGS=-mod=mod GOWORK=off # for the peers' scratch copies
 
-# build_camagent — from this work tree (cgo on), every run.
+# build_camagent — every run. CAMAGENT_REV=worktree (default) builds this work
+# tree as it is; CAMAGENT_REV=<git rev> (e.g. HEAD) builds a `git archive` of
+# that commit in $BENCH_HOME/camagent/src-<sha> (useful while the shared work
+# tree is mid-edit). cgo on; -mod=readonly: the repository's go.mod/go.sum are
+# never touched (GOFLAGS=-mod=mod above is for the peers' scratch copies only).
 CAMAGENT_BIN=$BENCH_HOME/camagent/camagent
+CAMAGENT_REV=${CAMAGENT_REV:-worktree}
+CAMAGENT_SRC=$REPO_ROOT
 build_camagent() {
+  local sha
   mkdir -p "$BENCH_HOME/camagent"
-  log "building camagent from $REPO_ROOT"
-  (cd "$REPO_ROOT" && CGO_ENABLED=1 go build -o "$CAMAGENT_BIN.tmp" ./cmd/camagent) ||
-    die "camagent does not build (see above)"
+  if [ "$CAMAGENT_REV" = worktree ]; then
+    CAMAGENT_SRC=$REPO_ROOT
+    CAMAGENT_DESC="camagent $(git -C "$REPO_ROOT" describe --always --dirty 2>/dev/null || echo '?') (work tree)"
+  else
+    sha=$(git -C "$REPO_ROOT" rev-parse --verify "$CAMAGENT_REV^{commit}") || die "CAMAGENT_REV=$CAMAGENT_REV is not a commit"
+    CAMAGENT_SRC=$BENCH_HOME/camagent/src-$sha
+    if [ ! -f "$CAMAGENT_SRC/go.mod" ]; then
+      rm -rf "$CAMAGENT_SRC" "$CAMAGENT_SRC.tmp"
+      mkdir -p "$CAMAGENT_SRC.tmp"
+      git -C "$REPO_ROOT" archive "$sha" | tar -x -C "$CAMAGENT_SRC.tmp"
+      mv "$CAMAGENT_SRC.tmp" "$CAMAGENT_SRC"
+    fi
+    CAMAGENT_DESC="camagent $(git -C "$REPO_ROOT" describe --always "$sha") (git archive of $CAMAGENT_REV)"
+  fi
+  log "building $CAMAGENT_DESC from $CAMAGENT_SRC"
+  (cd "$CAMAGENT_SRC" && CGO_ENABLED=1 GOFLAGS="-mod=readonly -buildvcs=false" go build -o "$CAMAGENT_BIN.tmp" ./cmd/camagent) ||
+    die "camagent does not build (see above; CAMAGENT_REV=HEAD builds the last commit instead of the work tree)"
   mv "$CAMAGENT_BIN.tmp" "$CAMAGENT_BIN"
-  CAMAGENT_DESC="camagent $(cd "$REPO_ROOT" && git describe --always --dirty 2>/dev/null || echo '?') (work tree)"
 }
 
 # module_dir MODULE@VERSION — downloads the exact version into the module cache.
@@ -290,11 +313,50 @@ print_patches() {
 }
 
 # ---------------------------------------------------------------- servers
+# CAMAGENT_SERVICES: the agent's services besides RTSP, for trees that have them.
+#   default: as shipped (MQTT telemetry with its embedded loopback broker,
+#            ONVIF HTTP server), but bound to 127.0.0.1 on per-instance ports
+#            (RTSP port + 329 for MQTT, RTSP port - 474 for ONVIF: 18883, 18080)
+#   off:     mqtt.enabled and onvif.enabled false: RTSP only
+CAMAGENT_SERVICES=${CAMAGENT_SERVICES:-default}
+case $CAMAGENT_SERVICES in default | off) ;; *) die "CAMAGENT_SERVICES must be default or off" ;; esac
+camagent_has() { grep -q "yaml:\"$1\"" "$CAMAGENT_SRC/config/config.go" 2>/dev/null; }
+camagent_services_desc() {
+  local have=()
+  camagent_has mqtt && have+=(MQTT)
+  camagent_has onvif && have+=(ONVIF)
+  if ((${#have[@]} == 0)); then echo "no other services in this tree"
+  elif [ "$CAMAGENT_SERVICES" = off ]; then echo "${have[*]} disabled (CAMAGENT_SERVICES=off)"
+  else echo "${have[*]} on as shipped (MQTT: embedded loopback broker + health), bound to 127.0.0.1"; fi
+}
+
 # write_camagent_config FILE PORT UDPPORT file|testpattern [KEYFRAME_MIN_INTERVAL]
 write_camagent_config() {
-  local src kmi=""
+  local src kmi="" mqtt=""
   [ -n "${5:-}" ] && kmi="
   keyframe_min_interval: $5"
+  if camagent_has mqtt; then
+    if [ "$CAMAGENT_SERVICES" = off ]; then
+      mqtt="mqtt:
+  enabled: false"
+    else
+      mqtt="mqtt:
+  enabled: true
+  embedded_listen: \"127.0.0.1:$(($2 + 329))\""
+    fi
+  fi
+  if camagent_has onvif; then
+    if [ "$CAMAGENT_SERVICES" = off ]; then
+      mqtt="$mqtt
+onvif:
+  enabled: false"
+    else
+      mqtt="$mqtt
+onvif:
+  enabled: true
+  listen: \"127.0.0.1:$(($2 - 474))\""
+    fi
+  fi
   if [ "$4" = file ]; then
     src="source:
   type: file
@@ -326,6 +388,7 @@ users:
     role: user
 log:
   level: warn
+$mqtt
 EOF
 }
 

@@ -12,7 +12,8 @@
 #
 # Env: ROUNDS (3) WINDOW (20 s) WARMUP (5 s) READERS ("1 8 32")
 #      SERVERS ("camagent mediamtx gortsplib") QUICK=1 (1 round, 5 s, "1 8")
-#      BENCH_HOME (~/.cache/camagent/bench) MEDIAMTX_VERSION GORTSPLIB_VERSION
+#      CAMAGENT_SERVICES (default|off) CAMAGENT_REV (worktree|<git rev>) BENCH_HOME (~/.cache/camagent/bench)
+#      MEDIAMTX_VERSION GORTSPLIB_VERSION
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
@@ -110,7 +111,7 @@ server_failed() { # server_failed ROUND SERVER N REASON
 }
 
 run_server() {
-  local r=$1 s=$2 n i k readers=() progs=() idle_rss= f0 f1 c0 c1 t0 t1 b0 b1 rss hwm
+  local r=$1 s=$2 n i k readers=() progs=() idle_rss='' f0 f1 c0 c1 t0 t1 b0 b1 rss hwm
   log "round $r/$ROUNDS: $s"
   if ! start_server "$r" "$s"; then
     for n in $READERS; do server_failed "$r" "$s" "$n" "start-failed"; done
@@ -137,7 +138,7 @@ run_server() {
       (($(min_blocks "${progs[@]:0:n}") >= SETTLE_BLOCKS)) && break
       sleep 0.5
     done
-    ((k)) && log "  $s N=$n: waited $((k / 2)) s more for readers to settle (min blocks $(min_blocks "${progs[@]:0:n}"))"
+    ((k)) && log "  $s N=$n: waited $(awk -v k="$k" 'BEGIN{print k / 2}') s more for readers to settle (min blocks $(min_blocks "${progs[@]:0:n}"))"
     if ! kill -0 "$SRV_PID" 2>/dev/null; then server_failed "$r" "$s" "$n" "server-died"; break; fi
     mapfile -t f0 < <(frames_of "${progs[@]:0:n}")
     read -r b0 tb0 < <(host_busy_ticks)
@@ -193,12 +194,13 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "* stream: $(media_summary)"
   for s in "${SRV[@]}"; do
     case $s in
-      camagent) echo "* camagent: $CAMAGENT_DESC, cgo, file source (passthrough, no encoder), TCP+UDP offered, digest auth" ;;
+      camagent) echo "* camagent: $CAMAGENT_DESC, cgo, file source (passthrough, no encoder), TCP+UDP offered, digest auth, $(camagent_services_desc)" ;;
       mediamtx) echo "* mediamtx: $MEDIAMTX_DESC, CGO_ENABLED=0 -trimpath, RTSP only, publisher: ffmpeg -re -stream_loop -1 -c copy over TCP" ;;
       gortsplib) echo "* gortsplib: $GORTSPLIB_DESC, CGO_ENABLED=0 -trimpath, same publisher" ;;
     esac
   done
   echo "* $(ffmpeg -version | head -1 | cut -d' ' -f1-3); $(go version | cut -d' ' -f3-4)"
+  echo "* readers: \`ffmpeg -nostdin -nostats -v error -progress FILE -stats_period $STATS_PERIOD -rtsp_transport tcp -i URL -c copy -f null -\`, added incrementally; publisher (peers): \`ffmpeg -re -stream_loop -1 -i $(basename "$MEDIA_MP4") -c copy -f rtsp -rtsp_transport tcp rtsp://127.0.0.1:PORT/stream\`"
   echo "* CPU = server process only (publisher and readers excluded), % of ONE core; 1 tick over ${WINDOW}s = $(awk -v w="$WINDOW" -v h="$CLK_TCK" 'BEGIN{printf "%.2f", 100 / h / w}') %; host busy = whole VM (all cores, incl. our ffmpeg clients and other users)"
   echo
   awk -v servers="$SERVERS" -f "$HERE/fanout-report.awk" "$RAW"

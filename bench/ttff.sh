@@ -19,7 +19,7 @@
 # with a random 0.2-1.4 s pause before each measurement.
 #
 # Env: TRIALS (15) TARGETS ("camagent-tp camagent-file mediamtx") SEED
-#      TIMEOUT (10 s per ffmpeg) QUICK=1 (5 trials) BENCH_HOME
+#      TIMEOUT (10 s per ffmpeg) QUICK=1 (5 trials) CAMAGENT_SERVICES (default|off) CAMAGENT_REV (worktree|<git rev>) BENCH_HOME
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
@@ -156,7 +156,7 @@ ratio() { # ratio TARGET MEASURE — median / mediamtx's median
   echo
   echo "* started $STARTED; $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)); load average before: $LOAD_BEFORE, after: $LOAD_AFTER"
   echo "* stream: $(media_summary)"
-  echo "* $CAMAGENT_DESC${MEDIAMTX_DESC:+; $MEDIAMTX_DESC}${GORTSPLIB_DESC:+; $GORTSPLIB_DESC}; $(ffmpeg -version | head -1 | cut -d' ' -f1-3)"
+  echo "* $CAMAGENT_DESC ($(camagent_services_desc))${MEDIAMTX_DESC:+; $MEDIAMTX_DESC}${GORTSPLIB_DESC:+; $GORTSPLIB_DESC}; $(ffmpeg -version | head -1 | cut -d' ' -f1-3)"
   echo "* (a) = \`ffmpeg -probesize 32 -analyzeduration 0 -rtsp_transport tcp -i URL -c copy -frames:v 1 -f null -\` (handshake + wait for an IDR; stream copy drops packets before the first keyframe)"
   echo "* (b) = \`ffmpeg -rtsp_transport tcp -i URL -frames:v 1 -f null -\` (default probing, then decode)"
   echo "* each figure is the wall time of the whole ffmpeg process (plus \`-nostdin -nostats -v error -progress FILE\` to check a frame came out); local-file floor = ffmpeg decoding one frame of the local mp4 (process start-up); random 0.2-1.4 s pause before every measurement; all targets running at once, order rotated per trial (seed $SEED)"
