@@ -90,6 +90,27 @@ func New(cfg *config.Config, opts Options) (*Agent, error) {
 		a.video = onvif.Video{Width: info.Width, Height: info.Height, FPS: cfg.Source.File.FPS, BitrateKbps: cfg.Encoder.BitrateKbps,
 			GOP: cfg.Encoder.EffectiveGOP(cfg.Source.File.FPS), Profile: onvifProfile(info.Profile)}
 		a.comps = append(a.comps, named{"source", f})
+	case "v4l2":
+		if err := a.buildCamera(cfg.Source.V4L2.Device); err != nil {
+			return nil, err
+		}
+	case "auto":
+		// A camera if there is one, else the test pattern: a board whose
+		// camera is missing still shows that the rest of the chain works.
+		if path, err := capture.FindCamera(); err == nil {
+			device := cfg.Source.V4L2.Device
+			if device == "" && cfg.Source.V4L2.Match == "" {
+				device = path
+			}
+			if err := a.buildCamera(device); err != nil {
+				return nil, err
+			}
+		} else {
+			log.Info("no camera found: streaming the test pattern", "reason", err)
+			if err := a.buildTestPattern(); err != nil {
+				return nil, err
+			}
+		}
 	default:
 		if err := a.buildTestPattern(); err != nil {
 			return nil, err
@@ -155,12 +176,54 @@ func (a *Agent) buildTestPattern() error {
 	if err != nil {
 		return err
 	}
-	gop := cfg.Encoder.EffectiveGOP(tp.FPS)
-	enc, err := encode.NewSoftware(encode.SoftwareConfig{Width: tp.Width, Height: tp.Height, FPS: tp.FPS, BitrateKbps: cfg.Encoder.BitrateKbps, GOP: gop})
+	return a.buildEncoder(src, frames, tp.Width, tp.Height, tp.FPS, fmt.Sprintf("test pattern %dx%d@%d %s", tp.Width, tp.Height, tp.FPS, pf))
+}
+
+// buildCamera captures from a V4L2 camera: device is a path, or empty to
+// use the configured match.
+func (a *Agent) buildCamera(device string) error {
+	cfg, log := a.cfg, a.opts.Log
+	cam := cfg.Source.V4L2
+	var formats []capture.FourCC
+	for _, s := range cam.Formats {
+		f, err := capture.ParseFourCC(s)
+		if err != nil {
+			return fmt.Errorf("source.v4l2.formats: %w", err)
+		}
+		formats = append(formats, f)
+	}
+	frames := media.NewFrameQueue(2)
+	src, err := capture.NewV4L2(capture.V4L2Config{Device: device, Match: cam.Match, Width: cam.Width, Height: cam.Height,
+		FPS: cam.FPS, Formats: formats, Output: media.I420}, frames, a.opts.Clock, log.With("component", "source"))
 	if err != nil {
 		return err
 	}
-	a.video = onvif.Video{Width: tp.Width, Height: tp.Height, FPS: tp.FPS, BitrateKbps: cfg.Encoder.BitrateKbps, GOP: gop,
+	name := device
+	if name == "" {
+		name = fmt.Sprintf("camera matching %q", cam.Match)
+	}
+	return a.buildEncoder(src, frames, cam.Width, cam.Height, cam.FPS, fmt.Sprintf("V4L2 %s, wanted %dx%d@%d", name, cam.Width, cam.Height, cam.FPS))
+}
+
+type rawSource interface {
+	component
+	sourceStats
+}
+
+// buildEncoder puts the software encoder behind a raw source. The encoder
+// is opened for the wanted size and reopened by the stage when the source
+// delivers another (a camera grants the closest mode it has).
+func (a *Agent) buildEncoder(src rawSource, frames *media.FrameQueue, w, h, fps int, what string) error {
+	cfg, log := a.cfg, a.opts.Log
+	gop := cfg.Encoder.EffectiveGOP(fps)
+	open := func(w, h int) (encode.Encoder, error) {
+		return encode.NewSoftware(encode.SoftwareConfig{Width: w, Height: h, FPS: fps, BitrateKbps: cfg.Encoder.BitrateKbps, GOP: gop})
+	}
+	enc, err := open(w, h)
+	if err != nil {
+		return err
+	}
+	a.video = onvif.Video{Width: w, Height: h, FPS: fps, BitrateKbps: cfg.Encoder.BitrateKbps, GOP: gop,
 		Profile: "Baseline"} // OpenH264 here encodes Constrained Baseline
 	a.snap = newSnapshotter(a.opts.Clock)
 	a.motion = newMotionDetector(a.opts.Clock, cfg.ONVIF.Motion(), func(on bool) { a.publishEvent(onvif.TopicMotionAlarm, on) })
@@ -168,10 +231,11 @@ func (a *Agent) buildTestPattern() error {
 		a.snap.Observe(f)
 		a.motion.Observe(f)
 	}
-	a.stage = encode.NewStage(encode.StageConfig{KeyframeMinInterval: cfg.Encoder.KeyframeMinInterval, Observe: observe},
+	a.stage = encode.NewStage(encode.StageConfig{KeyframeMinInterval: cfg.Encoder.KeyframeMinInterval, Observe: observe,
+		Resize: open, InitialWidth: w, InitialHeight: h},
 		frames, enc, a.hub, a.opts.Clock, log.With("component", "encoder"))
 	a.source = src
-	a.describe = fmt.Sprintf("test pattern %dx%d@%d %s, %s encoder %d kbit/s, IDR every %d frames", tp.Width, tp.Height, tp.FPS, pf, enc.Backend(), cfg.Encoder.BitrateKbps, gop)
+	a.describe = fmt.Sprintf("%s, %s encoder %d kbit/s, IDR every %d frames", what, enc.Backend(), cfg.Encoder.BitrateKbps, gop)
 	a.comps = append(a.comps, named{"source", src}, named{"encoder", a.stage})
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 // with a small picture, so tests start fast and never collide.
 func loopbackConfig(t *testing.T) *config.Config {
 	cfg := config.Default()
+	cfg.Source.Type = "testpattern" // not "auto": a developer's webcam must not change the tests
 	cfg.RTSP.Listen = fmt.Sprintf("127.0.0.1:%d", testtool.FreePort(t, "tcp"))
 	cfg.MQTT.EmbeddedListen = "127.0.0.1:0" // never the shared default port in tests
 	cfg.RTSP.UDPRTPPort = testtool.FreeUDPPair(t)

@@ -376,3 +376,7 @@ func (d *v4l2Device) Close() error {
 	}
 	return nil
 }
+
+// FindCamera returns the first V4L2 video-capture node, so the agent can
+// prefer a real camera and fall back to the test pattern when there is none.
+func FindCamera() (string, error) { return findV4L2("") }

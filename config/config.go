@@ -32,10 +32,26 @@ type Log struct {
 
 // Source selects where pictures come from.
 type Source struct {
-	// Type is testpattern (default) or file.
+	// Type is auto (default: the first V4L2 camera found, else the test
+	// pattern), v4l2, testpattern or file.
 	Type        string      `yaml:"type"`
+	V4L2        V4L2        `yaml:"v4l2"`
 	TestPattern TestPattern `yaml:"testpattern"`
 	File        File        `yaml:"file"`
+}
+
+// V4L2 is a camera through Video4Linux2 (USB/UVC cameras, capture bridges).
+type V4L2 struct {
+	// Device is a node path such as /dev/video0. Empty: Match is used, or
+	// with neither, the first capture device found.
+	Device string `yaml:"device"`
+	// Match picks the camera whose card name or bus info contains it
+	// (case-insensitive), because /dev/videoN numbers change between boots.
+	Match   string   `yaml:"match"`
+	Width   int      `yaml:"width"`   // wanted pixels, even, 64..3840; default 1280 (the closest mode is granted)
+	Height  int      `yaml:"height"`  // wanted pixels, even, 64..2160; default 720
+	FPS     int      `yaml:"fps"`     // wanted frames per second, 1..120; default 30
+	Formats []string `yaml:"formats"` // camera formats accepted, preferred first; default [NV12, YU12, YUYV, MJPEG]
 }
 
 // TestPattern is the built-in moving colour pattern with a burned-in frame

@@ -8,7 +8,7 @@ const (
 	DefaultDeviceName             = "camagent"
 	DefaultLogLevel               = "info"
 	DefaultLogFormat              = "text"
-	DefaultSourceType             = "testpattern"
+	DefaultSourceType             = "auto"
 	DefaultWidth                  = 1280
 	DefaultHeight                 = 720
 	DefaultFPS                    = 30
@@ -35,6 +35,10 @@ const (
 	DefaultONVIFMotionSensitivity = 50
 )
 
+// DefaultCameraFormats lists raw formats first (one copy each) and MJPEG
+// last (a decode per frame); a fresh copy per call.
+func DefaultCameraFormats() []string { return []string{"NV12", "YU12", "YUYV", "MJPEG"} }
+
 // DefaultDigestAlgorithms returns a fresh copy so callers cannot alter the
 // default of every later config.
 func DefaultDigestAlgorithms() []string { return []string{"SHA-256", "MD5"} }
@@ -49,6 +53,10 @@ func Default() *Config {
 		Log:    Log{Level: DefaultLogLevel, Format: DefaultLogFormat},
 		Source: Source{
 			Type: DefaultSourceType,
+			V4L2: V4L2{
+				Width: DefaultWidth, Height: DefaultHeight, FPS: DefaultFPS,
+				Formats: DefaultCameraFormats(),
+			},
 			TestPattern: TestPattern{
 				Width: DefaultWidth, Height: DefaultHeight,
 				FPS: DefaultFPS, Format: DefaultPixelFormat,

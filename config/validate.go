@@ -44,7 +44,8 @@ const FleetID = "fleet"
 var (
 	logLevels        = []string{"debug", "info", "warn", "error"}
 	logFormats       = []string{"text", "json"}
-	sourceTypes      = []string{"testpattern", "file"}
+	sourceTypes      = []string{"auto", "v4l2", "testpattern", "file"}
+	cameraFormats    = []string{"NV12", "YU12", "I420", "YUYV", "MJPEG", "MJPG", "JPEG"}
 	pixelFormats     = []string{"I420", "NV12"}
 	encoderTypes     = []string{"auto", "software", "hardware"}
 	digestAlgorithms = []string{"SHA-256", "MD5"}
@@ -140,6 +141,19 @@ func (v *validator) source(s Source) {
 	v.between("source.testpattern.fps", tp.FPS, 1, maxPatternFPS)
 	v.oneOf("source.testpattern.format", tp.Format, pixelFormats)
 	v.between("source.file.fps", s.File.FPS, 1, maxFileFPS)
+	cam := s.V4L2
+	v.evenBetween("source.v4l2.width", cam.Width, minWidth, maxWidth)
+	v.evenBetween("source.v4l2.height", cam.Height, minHeight, maxHeight)
+	v.between("source.v4l2.fps", cam.FPS, 1, maxFileFPS)
+	if len(cam.Formats) == 0 {
+		v.bad("source.v4l2.formats", "must list at least one of %s", strings.Join(cameraFormats, ", "))
+	}
+	for i, f := range cam.Formats {
+		v.oneOf(fmt.Sprintf("source.v4l2.formats[%d]", i), strings.ToUpper(f), cameraFormats)
+	}
+	if cam.Device != "" && !strings.HasPrefix(cam.Device, "/dev/") {
+		v.bad("source.v4l2.device", "must be a /dev path such as /dev/video0, got %s", quote(cam.Device))
+	}
 	if s.Type != "file" {
 		return
 	}

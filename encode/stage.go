@@ -23,6 +23,14 @@ type StageConfig struct {
 	// previous IDR; requests inside it wait, so a burst of joining readers
 	// costs one IDR, not one each.
 	KeyframeMinInterval time.Duration
+	// Resize, when set, opens a new encoder for a picture whose size
+	// differs from the current one (a camera granted another mode, or
+	// came back after an unplug in another mode). Without it such a
+	// frame is an error.
+	Resize func(width, height int) (Encoder, error)
+	// InitialWidth and InitialHeight are the size the first encoder was
+	// opened for.
+	InitialWidth, InitialHeight int
 	// Observe, when set, sees every raw frame before it is encoded (for
 	// snapshots and motion detection). It runs on the encoding goroutine:
 	// it must not block, and must not retain the frame or its planes after
@@ -47,6 +55,9 @@ type Stage struct {
 	sps, pps     []byte
 	scratch      [][]byte
 	seq          uint64
+	backend      atomic.Pointer[string] // read by Stats from other goroutines
+	width        int                    // picture size the current encoder was opened for; 0 before the first frame
+	height       int
 
 	stats stageCounters
 }
@@ -66,7 +77,10 @@ type StageStats struct {
 
 // NewStage wires an encoder between a frame queue and a publisher.
 func NewStage(cfg StageConfig, in *media.FrameQueue, enc Encoder, out Publisher, clk clock.Clock, log *slog.Logger) *Stage {
-	return &Stage{cfg: cfg, in: in, enc: enc, out: out, clk: clk, log: log, pool: media.NewAUPool(64)}
+	s := &Stage{cfg: cfg, in: in, enc: enc, out: out, clk: clk, log: log, pool: media.NewAUPool(64)}
+	b := enc.Backend()
+	s.backend.Store(&b)
+	return s
 }
 
 // RequestKeyframe asks for an IDR as soon as the rate limit allows. Safe
@@ -76,7 +90,7 @@ func (s *Stage) RequestKeyframe() { s.keyRequested.Store(true) }
 // Run encodes until ctx ends or the encoder fails; it closes the encoder.
 func (s *Stage) Run(ctx context.Context) error {
 	defer s.in.Drain()
-	defer s.enc.Close()
+	defer func() { s.enc.Close() }() // s.enc may be swapped by fitEncoder
 	for {
 		select {
 		case <-ctx.Done():
@@ -101,6 +115,10 @@ func (s *Stage) encode(f *media.Frame) error {
 	if s.keyRequested.Load() && now.Sub(s.lastIDR) >= s.cfg.KeyframeMinInterval {
 		force = true
 		s.keyRequested.Store(false)
+	}
+	if err := s.fitEncoder(f); err != nil {
+		s.stats.errors.Add(1)
+		return err
 	}
 	nalus, err := s.enc.Encode(f, force)
 	if err != nil {
@@ -172,7 +190,7 @@ func (s *Stage) withParamSets(nalus [][]byte, au *media.AccessUnit) bool {
 func (s *Stage) Stats() StageStats {
 	pushed, dropped := s.in.Stats()
 	return StageStats{
-		Backend:      s.enc.Backend(),
+		Backend:      *s.backend.Load(),
 		FramesIn:     s.stats.framesIn.Load(),
 		FramesOut:    s.stats.framesOut.Load(),
 		Errors:       s.stats.errors.Load(),
@@ -190,3 +208,29 @@ const (
 	naluSPS = 7
 	naluPPS = 8
 )
+
+// fitEncoder swaps in an encoder of the frame's size when it changed. The
+// first frame only records the size: the initial encoder was built for the
+// configured one, and a mismatch there is handled the same way.
+func (s *Stage) fitEncoder(f *media.Frame) error {
+	if s.cfg.Resize == nil || (f.Width == s.width && f.Height == s.height) {
+		return nil
+	}
+	if s.width == 0 && s.cfg.InitialWidth == f.Width && s.cfg.InitialHeight == f.Height {
+		s.width, s.height = f.Width, f.Height
+		return nil
+	}
+	enc, err := s.cfg.Resize(f.Width, f.Height)
+	if err != nil {
+		return fmt.Errorf("reopen encoder for %dx%d: %w", f.Width, f.Height, err)
+	}
+	s.log.Info("encoder reopened for a new picture size", "width", f.Width, "height", f.Height, "backend", enc.Backend())
+	s.enc.Close()
+	s.enc = enc
+	b := enc.Backend()
+	s.backend.Store(&b)
+	s.width, s.height = f.Width, f.Height
+	// The new encoder starts with an IDR; make the next one count as such.
+	s.keyRequested.Store(true)
+	return nil
+}

@@ -183,3 +183,28 @@ func toInts(u []uint64) []int {
 	}
 	return out
 }
+
+// A source that changes picture size (a camera granting another mode, or
+// back from an unplug in another mode) gets a fresh encoder, not an error.
+func TestStageReopensEncoderOnNewSize(t *testing.T) {
+	clk := clock.NewFake(time.Unix(0, 0))
+	var opened [][2]int
+	resize := func(w, h int) (Encoder, error) {
+		opened = append(opened, [2]int{w, h})
+		return &scriptedEncoder{gop: 30}, nil
+	}
+	out := &collector{}
+	s := NewStage(StageConfig{Resize: resize, InitialWidth: 16, InitialHeight: 16}, media.NewFrameQueue(2), &scriptedEncoder{gop: 30}, out, clk, slog.New(slog.DiscardHandler))
+	for _, size := range [][2]int{{16, 16}, {16, 16}, {32, 24}, {32, 24}, {16, 16}} {
+		f := media.NewFramePool(1, media.I420, size[0], size[1]).MustGet()
+		if err := s.encode(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(opened) != 2 || opened[0] != [2]int{32, 24} || opened[1] != [2]int{16, 16} {
+		t.Errorf("encoders opened for %v, want [32x24 16x16]", opened)
+	}
+	if len(out.aus) != 5 {
+		t.Errorf("%d units out of 5 frames", len(out.aus))
+	}
+}
