@@ -11,6 +11,7 @@ import (
 
 	"camagent/auth"
 	"camagent/onvif"
+	"camagent/telemetry"
 )
 
 // buildONVIF adds the ONVIF HTTP server when the configuration enables it.
@@ -115,5 +116,14 @@ func onvifURLs(listen string, port int) []string {
 func (a *Agent) publishEvent(topic string, state bool) {
 	if a.onvif != nil {
 		a.onvif.PublishEvent(topic, state)
+	}
+	// The city controller sees motion too, as QoS 1 events with a sequence
+	// number; camera loss reaches it through telemetry's own frame watch.
+	if a.telemetry != nil && topic == onvif.TopicMotionAlarm {
+		typ := telemetry.EventMotionStop
+		if state {
+			typ = telemetry.EventMotionStart
+		}
+		a.telemetry.Event(typ, nil)
 	}
 }
