@@ -1,0 +1,316 @@
+//go:build linux
+
+package encode
+
+import (
+	"errors"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Go mirrors of the linux/videodev2.h structs the M2M encoder uses, and the
+// ioctl numbers computed from their sizes. capture/v4l2_ioctl_linux.go has
+// the capture half; the layering test forbids encode importing capture, so
+// the few shared definitions are duplicated here (see the report: a shared
+// internal/v4l2 package is the follow-up). Layout differences between 64-
+// and 32-bit come only from long/pointer and time fields, mirrored with
+// uintptr and unix.Timeval/Timespec. m2m_ioctl_linux_test.go pins every
+// number and size to gcc's values on amd64, arm64 and armv7.
+const (
+	m2mIocWrite = 1
+	m2mIocRead  = 2
+)
+
+func m2mIoc(dir, nr, size uintptr) uintptr { return dir<<30 | size<<16 | 'V'<<8 | nr }
+
+var (
+	vidiocQuerycap       = m2mIoc(m2mIocRead, 0, unsafe.Sizeof(v4l2Capability{}))
+	vidiocEnumFmt        = m2mIoc(m2mIocRead|m2mIocWrite, 2, unsafe.Sizeof(v4l2Fmtdesc{}))
+	vidiocGFmt           = m2mIoc(m2mIocRead|m2mIocWrite, 4, unsafe.Sizeof(v4l2Format{}))
+	vidiocSFmt           = m2mIoc(m2mIocRead|m2mIocWrite, 5, unsafe.Sizeof(v4l2Format{}))
+	vidiocReqbufs        = m2mIoc(m2mIocRead|m2mIocWrite, 8, unsafe.Sizeof(v4l2Requestbuffers{}))
+	vidiocQuerybuf       = m2mIoc(m2mIocRead|m2mIocWrite, 9, unsafe.Sizeof(v4l2Buffer{}))
+	vidiocQbuf           = m2mIoc(m2mIocRead|m2mIocWrite, 15, unsafe.Sizeof(v4l2Buffer{}))
+	vidiocDqbuf          = m2mIoc(m2mIocRead|m2mIocWrite, 17, unsafe.Sizeof(v4l2Buffer{}))
+	vidiocStreamon       = m2mIoc(m2mIocWrite, 18, unsafe.Sizeof(int32(0)))
+	vidiocStreamoff      = m2mIoc(m2mIocWrite, 19, unsafe.Sizeof(int32(0)))
+	vidiocSParm          = m2mIoc(m2mIocRead|m2mIocWrite, 22, unsafe.Sizeof(v4l2Streamparm{}))
+	vidiocSCtrl          = m2mIoc(m2mIocRead|m2mIocWrite, 28, unsafe.Sizeof(v4l2Control{}))
+	vidiocSExtCtrls      = m2mIoc(m2mIocRead|m2mIocWrite, 72, unsafe.Sizeof(v4l2ExtControls{}))
+	vidiocEncoderCmd     = m2mIoc(m2mIocRead|m2mIocWrite, 77, unsafe.Sizeof(v4l2EncoderCmd{}))
+	vidiocDqevent        = m2mIoc(m2mIocRead, 89, unsafe.Sizeof(v4l2Event{}))
+	vidiocSubscribeEvent = m2mIoc(m2mIocWrite, 90, unsafe.Sizeof(v4l2EventSubscription{}))
+	vidiocDecoderCmd     = m2mIoc(m2mIocRead|m2mIocWrite, 96, unsafe.Sizeof(v4l2DecoderCmd{}))
+)
+
+const (
+	capVideoM2MMplane = 0x00004000
+	capVideoM2M       = 0x00008000
+	capStreaming      = 0x04000000
+	capDeviceCaps     = 0x80000000
+
+	bufTypeVideoCapture       = 1
+	bufTypeVideoOutput        = 2
+	bufTypeVideoCaptureMplane = 9
+	bufTypeVideoOutputMplane  = 10
+
+	memoryMmap = 1
+	fieldNone  = 1
+
+	bufFlagKeyframe = 0x00000008
+	bufFlagError    = 0x00000040
+	bufFlagLast     = 0x00100000
+
+	eventEOS          = 2
+	eventSourceChange = 5
+
+	encCmdStop = 1
+	decCmdStop = 1
+
+	fourccYU12 = 0x32315559 // V4L2_PIX_FMT_YUV420
+	fourccNV12 = 0x3231564e
+	fourccH264 = 0x34363248
+	fourccFWHT = 0x54485746
+)
+
+type v4l2Capability struct {
+	Driver       [16]byte
+	Card         [32]byte
+	BusInfo      [32]byte
+	Version      uint32
+	Capabilities uint32
+	DeviceCaps   uint32
+	Reserved     [3]uint32
+}
+
+type v4l2Fmtdesc struct {
+	Index       uint32
+	Type        uint32
+	Flags       uint32
+	Description [32]byte
+	PixelFormat uint32
+	MbusCode    uint32
+	Reserved    [3]uint32
+}
+
+// v4l2PixFormat is the single-planar member of v4l2_format's union.
+type v4l2PixFormat struct {
+	Width, Height, PixelFormat, Field       uint32
+	BytesPerLine, SizeImage, Colorspace     uint32
+	Priv, Flags, YcbcrEnc, Quantization, XF uint32
+}
+
+type v4l2PlanePixFormat struct {
+	SizeImage    uint32
+	BytesPerLine uint32
+	Reserved     [6]uint16
+}
+
+// v4l2PixFormatMplane is the multi-planar member (C packed; every field is
+// naturally aligned here, so Go's layout matches: 192 bytes).
+type v4l2PixFormatMplane struct {
+	Width, Height, PixelFormat, Field, Colorspace uint32
+	PlaneFmt                                      [8]v4l2PlanePixFormat
+	NumPlanes, Flags, YcbcrEnc, Quantization, XF  uint8
+	Reserved                                      [7]uint8
+}
+
+// v4l2Format: the union holds pointers (v4l2_window), so it is
+// pointer-aligned: 208 bytes on 64-bit, 204 on 32-bit.
+type v4l2Format struct {
+	Type uint32
+	Fmt  struct {
+		_   [0]uintptr
+		Raw [200]byte
+	}
+}
+
+func (f *v4l2Format) pix() *v4l2PixFormat { return (*v4l2PixFormat)(unsafe.Pointer(&f.Fmt.Raw[0])) }
+func (f *v4l2Format) mp() *v4l2PixFormatMplane {
+	return (*v4l2PixFormatMplane)(unsafe.Pointer(&f.Fmt.Raw[0]))
+}
+
+// v4l2Streamparm with the output member of its 200-byte union (same shape
+// as the capture member): encoders take the frame rate on OUTPUT.
+type v4l2Streamparm struct {
+	Type         uint32
+	Capability   uint32
+	OutputMode   uint32
+	TimePerFrame struct{ Num, Den uint32 }
+	ExtendedMode uint32
+	WriteBuffers uint32
+	Reserved     [4]uint32
+	_            [200 - 40]byte
+}
+
+type v4l2Requestbuffers struct {
+	Count        uint32
+	Type         uint32
+	Memory       uint32
+	Capabilities uint32
+	Flags        uint8
+	Reserved     [3]uint8
+}
+
+type v4l2Timecode struct {
+	Type, Flags                     uint32
+	Frames, Seconds, Minutes, Hours uint8
+	Userbits                        [4]uint8
+}
+
+// v4l2Buffer: 88 bytes on 64-bit, 68 on 32-bit with 32-bit time_t. M is
+// the offset/userptr/planes/fd union; for MPLANE it points at the plane
+// array and Length is the number of planes.
+type v4l2Buffer struct {
+	Index     uint32
+	Type      uint32
+	BytesUsed uint32
+	Flags     uint32
+	Field     uint32
+	Timestamp unix.Timeval
+	Timecode  v4l2Timecode
+	Sequence  uint32
+	Memory    uint32
+	M         uintptr
+	Length    uint32
+	Reserved2 uint32
+	RequestFD int32
+}
+
+// v4l2Plane: 64 bytes on 64-bit, 60 on 32-bit.
+type v4l2Plane struct {
+	BytesUsed  uint32
+	Length     uint32
+	M          uintptr // mem_offset for MMAP
+	DataOffset uint32
+	Reserved   [11]uint32
+}
+
+type v4l2Control struct {
+	ID    uint32
+	Value int32
+}
+
+// v4l2ExtControl is C-packed (20 bytes): the 64-bit value union sits at
+// offset 12, so it is split into two 32-bit words (little-endian on every
+// target) to keep Go from padding it.
+type v4l2ExtControl struct {
+	ID        uint32
+	Size      uint32
+	Reserved2 uint32
+	Value     int32
+	ValueHi   int32
+}
+
+type v4l2ExtControls struct {
+	Which     uint32
+	Count     uint32
+	ErrorIdx  uint32
+	RequestFD int32
+	Reserved  uint32
+	Controls  uintptr
+}
+
+type v4l2EncoderCmd struct {
+	Cmd, Flags uint32
+	Raw        [8]uint32
+}
+
+type v4l2DecoderCmd struct {
+	Cmd, Flags uint32
+	Raw        [16]uint32
+}
+
+type v4l2EventSubscription struct {
+	Type, ID, Flags uint32
+	Reserved        [5]uint32
+}
+
+// v4l2Event: the union holds an s64, so C puts it at offset 8 on every
+// target; Go aligns uint64 to 4 on arm, hence the explicit pad words.
+// 136 bytes on 64-bit, 128 on 32-bit.
+type v4l2Event struct {
+	Type      uint32
+	_         uint32
+	U         [64]byte
+	Pending   uint32
+	Sequence  uint32
+	Timestamp unix.Timespec
+	ID        uint32
+	Reserved  [8]uint32
+	_         [8 - unsafe.Sizeof(uintptr(0))]byte
+}
+
+// m2mIO is the seam between the encoder and the kernel: the real one is a
+// file descriptor, the unit tests' fake answers like a bcm2835-codec.
+type m2mIO interface {
+	ioctl(req uintptr, arg unsafe.Pointer) error
+	// poll waits for events (POLLIN, POLLOUT, POLLPRI) for at most timeout.
+	poll(events int16, timeout time.Duration) (revents int16, err error)
+	mmap(offset int64, length int) ([]byte, error)
+	munmap(b []byte) error
+	close() error
+}
+
+type fdIO struct{ fd int }
+
+// openM2MNode opens non-blocking: DQBUF must never block, waiting is done
+// in poll with a deadline.
+func openM2MNode(path string) (m2mIO, error) {
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &fdIO{fd: fd}, nil
+}
+
+func (d *fdIO) ioctl(req uintptr, arg unsafe.Pointer) error {
+	for {
+		_, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(d.fd), req, uintptr(arg))
+		switch errno {
+		case 0:
+			return nil
+		case unix.EINTR:
+			continue
+		default:
+			return errno
+		}
+	}
+}
+
+func (d *fdIO) poll(events int16, timeout time.Duration) (int16, error) {
+	pfd := []unix.PollFd{{Fd: int32(d.fd), Events: events}}
+	ms := int(timeout / time.Millisecond)
+	if timeout > 0 && ms == 0 {
+		ms = 1
+	}
+	n, err := unix.Poll(pfd, ms)
+	if err != nil {
+		if errors.Is(err, unix.EINTR) {
+			return 0, nil
+		}
+		return 0, err
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	return pfd[0].Revents, nil
+}
+
+func (d *fdIO) mmap(offset int64, length int) ([]byte, error) {
+	return unix.Mmap(d.fd, offset, length, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+}
+
+func (d *fdIO) munmap(b []byte) error { return unix.Munmap(b) }
+func (d *fdIO) close() error          { return unix.Close(d.fd) }
+
+func m2mCstr(b []byte) string {
+	for i, c := range b {
+		if c == 0 {
+			return string(b[:i])
+		}
+	}
+	return string(b)
+}
