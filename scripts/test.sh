@@ -38,5 +38,7 @@ echo "== virtual hardware bench (qemu: amd64, arm64)"
 ./test/vm/netcheck.sh amd64 arm64
 # The V4L2 source on vivid in each guest: formats, sizes, hot-unplug.
 ./test/vm/capture.sh amd64 arm64
+# The M2M encoder on vicodec (single- and multi-planar), with FWHT round trip.
+./test/vm/m2m.sh amd64 arm64
 
 echo "== all tests passed"
