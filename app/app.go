@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"camagent/auth"
@@ -46,10 +47,13 @@ type Agent struct {
 	describe  string
 	started   chan struct{} // closed once the banner is out and readers may connect
 	telemetry *telemetry.Telemetry
-	onvif     *onvif.Server
-	snap      *snapshotter    // raw-picture copies for /onvif/snapshot; nil without raw frames
-	motion    *motionDetector // MotionAlarm and SignalLoss events; nil without raw frames
-	video     onvif.Video     // what the encoded stream is, for ONVIF
+	// encoderReason says which encoder runs and why (health, log); it
+	// changes when the stage reopens the encoder.
+	encoderReason atomic.Pointer[string]
+	onvif         *onvif.Server
+	snap          *snapshotter    // raw-picture copies for /onvif/snapshot; nil without raw frames
+	motion        *motionDetector // MotionAlarm and SignalLoss events; nil without raw frames
+	video         onvif.Video     // what the encoded stream is, for ONVIF
 }
 
 type sourceStats interface{ Stats() capture.SourceStats }
@@ -217,7 +221,11 @@ func (a *Agent) buildEncoder(src rawSource, frames *media.FrameQueue, w, h, fps 
 	cfg, log := a.cfg, a.opts.Log
 	gop := cfg.Encoder.EffectiveGOP(fps)
 	open := func(w, h int) (encode.Encoder, error) {
-		return encode.NewSoftware(encode.SoftwareConfig{Width: w, Height: h, FPS: fps, BitrateKbps: cfg.Encoder.BitrateKbps, GOP: gop})
+		enc, reason, err := openEncoder(cfg, w, h, fps, log.With("component", "encoder"))
+		if err == nil {
+			a.encoderReason.Store(&reason)
+		}
+		return enc, err
 	}
 	enc, err := open(w, h)
 	if err != nil {

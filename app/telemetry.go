@@ -95,9 +95,9 @@ func (a *Agent) pipelineStats() telemetry.Pipeline {
 		p.Camera.Device = "file:" + cfg.Source.File.Path
 	}
 	if e := st.Encoder; e != nil {
-		reason := "encoder.type " + cfg.Encoder.Type
-		if cfg.Encoder.Type == "auto" {
-			reason = "encoder.type auto: no hardware encoder available, software selected"
+		reason := ""
+		if r := a.encoderReason.Load(); r != nil {
+			reason = *r
 		}
 		p.Encoder = &telemetry.Encoder{Backend: e.Backend, Reason: reason, Keyframes: e.IDRs, Forced: e.ForcedIDRs, Errors: e.Errors, QueueDrops: e.QueueDropped}
 		p.EncodedBytes = e.Bytes

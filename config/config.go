@@ -71,8 +71,10 @@ type File struct {
 
 // Encoder configures H.264 encoding of raw sources.
 type Encoder struct {
-	// Type is auto (default), software or hardware. Only the software
-	// encoder exists yet; auto selects it.
+	// Type is auto (default), software or hardware. auto uses a V4L2
+	// memory-to-memory H.264 encoder (Raspberry Pi 4 bcm2835-codec, …)
+	// when one is found and passes a start-up self-test, else OpenH264;
+	// hardware refuses to start without one.
 	Type string `yaml:"type"`
 	// BitrateKbps is the target bitrate in kbit/s, 64..50000; default 2000.
 	BitrateKbps int `yaml:"bitrate_kbps"`
