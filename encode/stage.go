@@ -56,14 +56,15 @@ type Stage struct {
 	scratch      [][]byte
 	seq          uint64
 	backend      atomic.Pointer[string] // read by Stats from other goroutines
-	width        int                    // picture size the current encoder was opened for; 0 before the first frame
+	lastRestart  time.Time
+	width        int // picture size the current encoder was opened for; 0 before the first frame
 	height       int
 
 	stats stageCounters
 }
 
 type stageCounters struct {
-	framesIn, framesOut, errors, idrs, forced, bytes atomic.Uint64
+	framesIn, framesOut, errors, idrs, forced, bytes, restarts atomic.Uint64
 }
 
 // StageStats is a snapshot of the stage's counters.
@@ -73,6 +74,7 @@ type StageStats struct {
 	Errors, IDRs, ForcedIDRs  uint64
 	Bytes                     uint64
 	QueuePushed, QueueDropped uint64
+	Restarts                  uint64 // encoder reopened after a failure
 }
 
 // NewStage wires an encoder between a frame queue and a publisher.
@@ -90,7 +92,11 @@ func (s *Stage) RequestKeyframe() { s.keyRequested.Store(true) }
 // Run encodes until ctx ends or the encoder fails; it closes the encoder.
 func (s *Stage) Run(ctx context.Context) error {
 	defer s.in.Drain()
-	defer func() { s.enc.Close() }() // s.enc may be swapped by fitEncoder
+	defer func() { // s.enc may be swapped by fitEncoder or reopen, or be nil
+		if s.enc != nil {
+			s.enc.Close()
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
@@ -116,6 +122,9 @@ func (s *Stage) encode(f *media.Frame) error {
 		force = true
 		s.keyRequested.Store(false)
 	}
+	if s.enc == nil && !s.reopen(f, now) {
+		return nil // still broken; this picture is lost and counted
+	}
 	if err := s.fitEncoder(f); err != nil {
 		s.stats.errors.Add(1)
 		return err
@@ -123,7 +132,16 @@ func (s *Stage) encode(f *media.Frame) error {
 	nalus, err := s.enc.Encode(f, force)
 	if err != nil {
 		s.stats.errors.Add(1)
-		return fmt.Errorf("encode frame %d: %w", f.Seq, err)
+		if s.cfg.Resize == nil {
+			return fmt.Errorf("encode frame %d: %w", f.Seq, err)
+		}
+		// A hardware encoder can fail (device reset, unbound driver):
+		// close it and reopen, without stopping the agent.
+		s.log.Warn("encoder failed; reopening it", "seq", f.Seq, "err", err)
+		s.enc.Close()
+		s.enc = nil
+		s.reopen(f, now)
+		return nil
 	}
 	if len(nalus) == 0 {
 		return nil
@@ -199,6 +217,7 @@ func (s *Stage) Stats() StageStats {
 		Bytes:        s.stats.bytes.Load(),
 		QueuePushed:  pushed,
 		QueueDropped: dropped,
+		Restarts:     s.stats.restarts.Load(),
 	}
 }
 
@@ -234,3 +253,31 @@ func (s *Stage) fitEncoder(f *media.Frame) error {
 	s.keyRequested.Store(true)
 	return nil
 }
+
+// reopen tries to open a new encoder for f's size, at most once per
+// restartInterval so a dead device is not hammered at the frame rate.
+// Pictures that arrive while there is no encoder are dropped and counted.
+func (s *Stage) reopen(f *media.Frame, now time.Time) bool {
+	if !s.lastRestart.IsZero() && now.Sub(s.lastRestart) < restartInterval {
+		s.stats.errors.Add(1)
+		return false
+	}
+	s.lastRestart = now
+	enc, err := s.cfg.Resize(f.Width, f.Height)
+	if err != nil {
+		s.stats.errors.Add(1)
+		s.log.Warn("encoder reopen failed; retrying", "err", err, "in", restartInterval)
+		return false
+	}
+	s.enc = enc
+	b := enc.Backend()
+	s.backend.Store(&b)
+	s.width, s.height = f.Width, f.Height
+	s.keyRequested.Store(true)
+	s.stats.restarts.Add(1)
+	s.log.Info("encoder reopened", "backend", b)
+	return true
+}
+
+// restartInterval spaces encoder reopen attempts after a failure.
+const restartInterval = time.Second

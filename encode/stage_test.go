@@ -208,3 +208,39 @@ func TestStageReopensEncoderOnNewSize(t *testing.T) {
 		t.Errorf("%d units out of 5 frames", len(out.aus))
 	}
 }
+
+// A failing encoder (a hardware device that reset or vanished) is closed
+// and reopened, at most once a second, while the agent keeps running.
+func TestStageRestartsFailedEncoder(t *testing.T) {
+	clk := clock.NewFake(time.Unix(0, 0))
+	opens := 0
+	resize := func(w, h int) (Encoder, error) {
+		opens++
+		if opens == 1 {
+			return nil, errors.New("device still gone")
+		}
+		return &scriptedEncoder{gop: 30}, nil
+	}
+	out := &collector{}
+	s := NewStage(StageConfig{Resize: resize, InitialWidth: 16, InitialHeight: 16}, media.NewFrameQueue(2),
+		&scriptedEncoder{gop: 30, failAfter: 3}, out, clk, slog.New(slog.DiscardHandler))
+	pool := media.NewFramePool(1, media.I420, 16, 16)
+	for range 60 { // two seconds at 30 fps
+		f := pool.MustGet()
+		if err := s.encode(f); err != nil {
+			t.Fatalf("stage gave up: %v", err)
+		}
+		f.Release()
+		clk.Advance(time.Second / 30)
+	}
+	st := s.Stats()
+	if opens != 2 || st.Restarts != 1 {
+		t.Errorf("reopen attempts %d, restarts %d; want 2 attempts one second apart and 1 restart", opens, st.Restarts)
+	}
+	if len(out.aus) < 20 || len(out.aus) > 30 {
+		t.Errorf("%d units out: want the 3 before the failure and those after the restart (~27)", len(out.aus))
+	}
+	if !out.aus[3].IDR {
+		t.Errorf("the first unit after the restart is not an IDR")
+	}
+}
