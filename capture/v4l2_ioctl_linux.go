@@ -35,6 +35,9 @@ var (
 	vidiocSParm              = ioc(iocRead|iocWrite, 22, unsafe.Sizeof(v4l2Streamparm{}))
 	vidiocEnumFramesizes     = ioc(iocRead|iocWrite, 74, unsafe.Sizeof(v4l2Frmsizeenum{}))
 	vidiocEnumFrameintervals = ioc(iocRead|iocWrite, 75, unsafe.Sizeof(v4l2Frmivalenum{}))
+	vidiocQueryctrl          = ioc(iocRead|iocWrite, 36, unsafe.Sizeof(v4l2Queryctrl{}))
+	vidiocQuerymenu          = ioc(iocRead|iocWrite, 37, unsafe.Sizeof(v4l2Querymenu{}))
+	vidiocQueryExtCtrl       = ioc(iocRead|iocWrite, 103, unsafe.Sizeof(v4l2QueryExtCtrl{}))
 )
 
 const (
@@ -159,6 +162,48 @@ type v4l2Frmivalenum struct {
 	// discrete fract, or stepwise {min, max, step} fracts
 	U        [6]uint32
 	Reserved [2]uint32
+}
+
+// v4l2Queryctrl is struct v4l2_queryctrl (68 bytes everywhere), the
+// fallback for drivers without VIDIOC_QUERY_EXT_CTRL.
+type v4l2Queryctrl struct {
+	ID           uint32
+	Type         uint32
+	Name         [32]byte
+	Minimum      int32
+	Maximum      int32
+	Step         int32
+	DefaultValue int32
+	Flags        uint32
+	Reserved     [2]uint32
+}
+
+// v4l2QueryExtCtrl is struct v4l2_query_ext_ctrl (232 bytes everywhere:
+// the s64 fields sit at offset 40, 8-aligned for Go's arm layout too).
+type v4l2QueryExtCtrl struct {
+	ID           uint32
+	Type         uint32
+	Name         [32]byte
+	Minimum      int64
+	Maximum      int64
+	Step         uint64
+	DefaultValue int64
+	Flags        uint32
+	ElemSize     uint32
+	Elems        uint32
+	NrOfDims     uint32
+	Dims         [4]uint32
+	Reserved     [32]uint32
+}
+
+// v4l2Querymenu is the packed struct v4l2_querymenu (44 bytes): the union
+// is the item's name, or for integer menus its s64 value (little-endian in
+// the first 8 bytes).
+type v4l2Querymenu struct {
+	ID       uint32
+	Index    uint32
+	Name     [32]byte
+	Reserved uint32
 }
 
 func ioctl(fd int, req uintptr, arg unsafe.Pointer) error {

@@ -20,6 +20,9 @@ func TestV4L2IoctlNumbers(t *testing.T) {
 		"S_PARM":              {vidiocSParm, 0xc0cc5616},
 		"ENUM_FRAMESIZES":     {vidiocEnumFramesizes, 0xc02c564a},
 		"ENUM_FRAMEINTERVALS": {vidiocEnumFrameintervals, 0xc034564b},
+		"QUERYCTRL":           {vidiocQueryctrl, 0xc0445624},
+		"QUERYMENU":           {vidiocQuerymenu, 0xc02c5625},
+		"QUERY_EXT_CTRL":      {vidiocQueryExtCtrl, 0xc0e85667},
 	}
 	var perArch map[string][2]uintptr
 	switch runtime.GOARCH {

@@ -199,29 +199,40 @@ func (d *v4l2Device) start(cfg V4L2Config, log *slog.Logger) error {
 }
 
 func (d *v4l2Device) enumFormats() ([]FormatOffer, error) {
+	// Sizes only for formats we could use: keeps errors readable.
+	offers, err := enumFormatsFD(d.fd, bufTypeVideoCapture, func(f FourCC) bool { return f.supported() })
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", d.Name(), err)
+	}
+	return offers, nil
+}
+
+// enumFormatsFD lists the formats of one buffer type, with their frame
+// sizes for the formats sizes accepts (all of them when it is nil).
+func enumFormatsFD(fd int, typ uint32, sizes func(FourCC) bool) ([]FormatOffer, error) {
 	var offers []FormatOffer
 	for i := uint32(0); ; i++ {
-		fd := v4l2Fmtdesc{Index: i, Type: bufTypeVideoCapture}
-		if err := ioctl(d.fd, vidiocEnumFmt, unsafe.Pointer(&fd)); err != nil {
+		fdesc := v4l2Fmtdesc{Index: i, Type: typ}
+		if err := ioctl(fd, vidiocEnumFmt, unsafe.Pointer(&fdesc)); err != nil {
 			if errors.Is(err, unix.EINVAL) {
 				break
 			}
-			return nil, fmt.Errorf("%s: VIDIOC_ENUM_FMT: %w", d.Name(), err)
+			return offers, fmt.Errorf("VIDIOC_ENUM_FMT: %w", err)
 		}
-		o := FormatOffer{FourCC: FourCC(fd.PixelFormat), Description: cstr(fd.Description[:])}
-		if o.FourCC.supported() {
-			o.Sizes = d.enumSizes(o.FourCC) // only for formats we could use: keeps errors readable
+		o := FormatOffer{FourCC: FourCC(fdesc.PixelFormat), Description: cstr(fdesc.Description[:]), flags: fdesc.Flags}
+		if sizes == nil || sizes(o.FourCC) {
+			o.Sizes = enumSizesFD(fd, o.FourCC)
 		}
 		offers = append(offers, o)
 	}
 	return offers, nil
 }
 
-func (d *v4l2Device) enumSizes(f FourCC) []FrameSize {
+func enumSizesFD(fd int, f FourCC) []FrameSize {
 	var sizes []FrameSize
 	for i := uint32(0); i < 256; i++ {
 		fs := v4l2Frmsizeenum{Index: i, PixelFormat: uint32(f)}
-		if ioctl(d.fd, vidiocEnumFramesizes, unsafe.Pointer(&fs)) != nil {
+		if ioctl(fd, vidiocEnumFramesizes, unsafe.Pointer(&fs)) != nil {
 			break
 		}
 		u := fs.U
@@ -238,11 +249,16 @@ func (d *v4l2Device) enumSizes(f FourCC) []FrameSize {
 // enumIntervals returns chooseInterval bound to what the camera offers for
 // this size.
 func (d *v4l2Device) enumIntervals(f FourCC, w, h uint32) func(int) Fract {
-	var discrete []Fract
-	var lo, hi Fract
+	discrete, lo, hi := enumIntervalsFD(d.fd, f, w, h)
+	return func(fps int) Fract { return chooseInterval(discrete, lo, hi, fps) }
+}
+
+// enumIntervalsFD returns the discrete intervals offered for f at w×h, or
+// the [lo, hi] interval range of a stepwise or continuous offer.
+func enumIntervalsFD(fd int, f FourCC, w, h uint32) (discrete []Fract, lo, hi Fract) {
 	for i := uint32(0); i < 256; i++ {
 		fi := v4l2Frmivalenum{Index: i, PixelFormat: uint32(f), Width: w, Height: h}
-		if ioctl(d.fd, vidiocEnumFrameintervals, unsafe.Pointer(&fi)) != nil {
+		if ioctl(fd, vidiocEnumFrameintervals, unsafe.Pointer(&fi)) != nil {
 			break
 		}
 		if fi.Type == frmivalDiscrete {
@@ -252,7 +268,7 @@ func (d *v4l2Device) enumIntervals(f FourCC, w, h uint32) func(int) Fract {
 		lo, hi = Fract{fi.U[0], fi.U[1]}, Fract{fi.U[2], fi.U[3]}
 		break
 	}
-	return func(fps int) Fract { return chooseInterval(discrete, lo, hi, fps) }
+	return discrete, lo, hi
 }
 
 func (d *v4l2Device) mapBuffers(n int) error {

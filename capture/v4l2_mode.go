@@ -120,6 +120,7 @@ type FormatOffer struct {
 	FourCC      FourCC
 	Description string
 	Sizes       []FrameSize
+	flags       uint32 // V4L2_FMT_FLAG_*, for the device listing
 }
 
 // Mode is one negotiated capture mode.

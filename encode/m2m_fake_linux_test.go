@@ -106,6 +106,9 @@ func (f *fakeBCM) ioctl(req uintptr, arg unsafe.Pointer) error {
 			return unix.EINVAL
 		}
 		d.PixelFormat = list[d.Index]
+		if d.Type == bufTypeVideoCaptureMplane {
+			d.Flags = fmtFlagCompressed
+		}
 	case vidiocSFmt:
 		return f.sFmt((*v4l2Format)(arg))
 	case vidiocSParm:

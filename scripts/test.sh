@@ -40,6 +40,8 @@ echo "== virtual hardware bench (qemu: amd64, arm64)"
 ./test/vm/capture.sh amd64 arm64
 # The M2M encoder on vicodec (single- and multi-planar), with FWHT round trip.
 ./test/vm/m2m.sh amd64 arm64
+# `camagent devices` lists vivid and vicodec (single- and multi-planar).
+./test/vm/devices.sh amd64 arm64
 # The static agent itself in each guest on vivid; RTSP through hostfwd,
 # decoded by ffmpeg on the host (60 frames, zero decoder errors).
 AGENT_NOBUILD=1 ./test/vm/agent.sh amd64 arm64

@@ -31,6 +31,7 @@ const usage = `usage:
   camagent [run] [-config FILE]   run the agent (default; no FILE: development setup)
   camagent version                version, commit, Go version and module list (SBOM)
   camagent config check FILE      validate a configuration file, print every problem
+  camagent devices [--json]       list V4L2 cameras (formats, sizes, fps, controls) and M2M encoders
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		return checkConfig(args[1], stdout, stderr)
+	case "devices":
+		return runDevices(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -1,5 +1,5 @@
 // Command camagent is the camera agent: it captures, encodes and serves
-// video. Subcommands: run (default), version, config check FILE.
+// video. Subcommands: run (default), version, config check FILE, devices.
 package main
 
 import (
