@@ -40,6 +40,8 @@ echo "== virtual hardware bench (qemu: amd64, arm64)"
 ./test/vm/capture.sh amd64 arm64
 # The M2M encoder on vicodec (single- and multi-planar), with FWHT round trip.
 ./test/vm/m2m.sh amd64 arm64
+# GPIO on gpio-sim: tamper, reset button hold, day/night IR-cut pulses, LED patterns.
+./test/vm/gpio.sh amd64 arm64
 # `camagent devices` lists vivid and vicodec (single- and multi-planar).
 ./test/vm/devices.sh amd64 arm64
 # The static agent itself in each guest on vivid; RTSP through hostfwd,
