@@ -3,9 +3,6 @@ package app
 import (
 	"bytes"
 	"net"
-	"os"
-	"os/exec"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -16,68 +13,13 @@ import (
 	"camagent/internal/testtool"
 )
 
-const appNetnsChild = "CAMAGENT_APP_WSD_NETNS_CHILD"
-
 // TestDiscoveryFindsAgentNetns runs the whole agent inside a private
 // network namespace (unshare -n) with onvif.listen on a veth address: a
 // multicast Probe from the peer address gets a ProbeMatch whose XAddrs is
 // the agent's device service, and GetDiscoveryMode there says Discoverable.
 func TestDiscoveryFindsAgentNetns(t *testing.T) {
-	if os.Getenv(appNetnsChild) == "1" {
-		agentDiscoveryInNetns(t)
+	if !testtool.Netns(t, "TestDiscoveryFindsAgentNetns") {
 		return
-	}
-	unshare := testtool.Need(t, "unshare")
-	testtool.Need(t, "ip")
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("the WS-Discovery namespace test needs root in CI")
-		}
-		t.Skip("needs root for a private network namespace")
-	}
-	cmd := exec.Command(unshare, "-n", os.Args[0], "-test.run", "^TestDiscoveryFindsAgentNetns$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), appNetnsChild+"=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("in namespace: %v\n%s", err, out)
-	}
-}
-
-func agentDiscoveryInNetns(t *testing.T) {
-	for _, c := range [][]string{
-		{"ip", "link", "set", "lo", "up"},
-		{"ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1"},
-		{"ip", "addr", "add", "10.99.0.1/24", "dev", "v0"},
-		{"ip", "addr", "add", "10.99.0.2/24", "dev", "v1"},
-		{"ip", "link", "set", "v0", "up"},
-		{"ip", "link", "set", "v1", "up"},
-		{"ip", "route", "add", "224.0.0.0/4", "dev", "v1"},
-	} {
-		if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
-			t.Fatalf("%v: %v\n%s", c, err, out)
-		}
-	}
-	for _, k := range []string{"all/accept_local", "v0/accept_local", "v1/accept_local"} {
-		if err := os.WriteFile("/proc/sys/net/ipv4/conf/"+k, []byte("1"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, k := range []string{"all/rp_filter", "v0/rp_filter", "v1/rp_filter"} {
-		if err := os.WriteFile("/proc/sys/net/ipv4/conf/"+k, []byte("0"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for _, dev := range []string{"v0", "v1"} {
-		for {
-			ifi, err := net.InterfaceByName(dev)
-			if err == nil && ifi.Flags&net.FlagRunning != 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s has no carrier", dev)
-			}
-			runtime.Gosched()
-		}
 	}
 	v1, _ := net.InterfaceByName("v1")
 
@@ -102,7 +44,7 @@ func agentDiscoveryInNetns(t *testing.T) {
 	// the deadline (WS-Discovery clients repeat probes too).
 	want := []byte("<d:XAddrs>http://10.99.0.1:8080/onvif/device_service</d:XAddrs>")
 	buf := make([]byte, 64<<10)
-	deadline = time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for found := false; !found; {
 		if time.Now().After(deadline) {
 			t.Fatal("no ProbeMatch from the agent")

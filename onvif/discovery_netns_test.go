@@ -5,10 +5,6 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"os"
-	"os/exec"
-	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,10 +13,6 @@ import (
 	"camagent/internal/testtool"
 )
 
-// netnsChild marks the copy of the test binary that runs inside the
-// private network namespace.
-const netnsChild = "CAMAGENT_WSD_NETNS_CHILD"
-
 // TestDiscoveryNetns runs the responder and a probing client over real
 // multicast inside a private network namespace (unshare -n), so nothing
 // leaves the machine: a veth pair v0 (10.99.0.1/24, the camera) and v1
@@ -28,76 +20,8 @@ const netnsChild = "CAMAGENT_WSD_NETNS_CHILD"
 // at start, a ProbeMatch for its multicast and unicast Probes with XAddrs
 // on 10.99.0.1, and Bye at stop.
 func TestDiscoveryNetns(t *testing.T) {
-	if os.Getenv(netnsChild) == "1" {
-		discoveryInNetns(t)
+	if !testtool.Netns(t, "TestDiscoveryNetns", "10.98.0.2/24") { // 10.98.0.2 is off the camera's subnet
 		return
-	}
-	unshare := testtool.Need(t, "unshare")
-	testtool.Need(t, "ip")
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("the WS-Discovery namespace test needs root in CI")
-		}
-		t.Skip("needs root for a private network namespace")
-	}
-	cmd := exec.Command(unshare, "-n", os.Args[0], "-test.run", "^TestDiscoveryNetns$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), netnsChild+"=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("in namespace: %v\n%s", err, out)
-	}
-	for _, l := range strings.Split(string(out), "\n") {
-		if strings.Contains(l, "netns:") {
-			t.Log(strings.TrimSpace(l))
-		}
-	}
-}
-
-func sh(t *testing.T, args ...string) {
-	t.Helper()
-	if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
-		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-}
-
-func discoveryInNetns(t *testing.T) {
-	for _, c := range [][]string{
-		{"ip", "link", "set", "lo", "up"},
-		{"ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1"},
-		{"ip", "addr", "add", "10.99.0.1/24", "dev", "v0"},
-		{"ip", "addr", "add", "10.99.0.2/24", "dev", "v1"},
-		{"ip", "addr", "add", "10.98.0.2/24", "dev", "v1"}, // off the camera's subnet
-		{"ip", "link", "set", "v0", "up"},
-		{"ip", "link", "set", "v1", "up"},
-		{"ip", "route", "add", "224.0.0.0/4", "dev", "v1"},
-	} {
-		sh(t, c...)
-	}
-	// Both ends live in this one namespace, so each sees the other's
-	// packets arrive from a local source address: accept them.
-	for _, k := range []string{"all/accept_local", "v0/accept_local", "v1/accept_local", "all/rp_filter", "v0/rp_filter", "v1/rp_filter"} {
-		v := "1"
-		if strings.HasSuffix(k, "rp_filter") {
-			v = "0"
-		}
-		if err := os.WriteFile("/proc/sys/net/ipv4/conf/"+k, []byte(v), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// A veth pair carries packets only once both ends report carrier;
-	// a Hello sent earlier would be lost.
-	deadline := time.Now().Add(5 * time.Second)
-	for _, dev := range []string{"v0", "v1"} {
-		for {
-			ifi, err := net.InterfaceByName(dev)
-			if err == nil && ifi.Flags&net.FlagRunning != 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s has no carrier: %v", dev, err)
-			}
-			runtime.Gosched()
-		}
 	}
 	v0, err := net.InterfaceByName("v0")
 	if err != nil {

@@ -47,3 +47,49 @@ arch_vars() {
 
 # kernel_root ARCH: where kernel.sh puts that architecture's kernel tree.
 kernel_root() { echo "$VM_KERNEL_CACHE/$1"; }
+
+# guest_suite NAME GUEST TIMEOUT KIND PKG OUT [ARCH...]
+# The shared runner of the Go suites in the guests: for each ARCH (default
+# amd64 arm64, one after the other, since TCG wants both cores) it builds PKG
+# statically in pure Go — KIND "test" with `go test -c`, "cmd" with
+# `go build` — as OUT, boots the pinned kernel with guest/GUEST and OUT, and
+# prints PASS/FAIL with the wall time; a summary follows and the status is
+# non-zero if any architecture failed. VM_LOG_DIR keeps each console log.
+guest_suite() {
+  local name=$1 guest=$2 timeout=$3 kind=$4 pkg=$5 out=$6
+  shift 6
+  local arches=("$@")
+  ((${#arches[@]})) || arches=(amd64 arm64)
+  need go
+  local root tmp
+  root=$(cd "$VM_DIR/../.." && pwd)
+  tmp=$(mktemp -d)
+  trap "rm -rf '$tmp'" EXIT # expanded now: tmp is local to this function
+  local build=(go test -c)
+  [[ $kind == cmd ]] && build=(go build)
+  local failed=0 summary=() arch start built rc times log
+  for arch in "${arches[@]}"; do
+    arch_vars "$arch"
+    start=$(date +%s.%N)
+    echo "== $name $arch: building $out, booting $KVER"
+    rc=0
+    mkdir -p "$tmp/$arch"
+    (cd "$root" && CGO_ENABLED=0 GOOS=linux GOARCH="$arch" \
+      "${build[@]}" -trimpath -o "$tmp/$arch/$out" "$pkg") || rc=$?
+    built=$(date +%s.%N)
+    log=()
+    [[ -z "${VM_LOG_DIR:-}" ]] || { mkdir -p "$VM_LOG_DIR"; log=(VM_LOG="$VM_LOG_DIR/$name-$arch.log"); }
+    ((rc)) || env "${log[@]}" VM_TIMEOUT="${VM_TIMEOUT:-$timeout}" "$VM_DIR/run.sh" "$arch" "$VM_DIR/guest/$guest" "$tmp/$arch/$out" || rc=$?
+    times=$(echo "$start $built $(date +%s.%N)" |
+      awk '{printf "%.1fs (go build %.1fs, kernel+initramfs+qemu %.1fs)", $3 - $1, $2 - $1, $3 - $2}')
+    if ((rc == 0)); then
+      summary+=("$name $arch: PASS in $times")
+    else
+      summary+=("$name $arch: FAIL (exit $rc) after $times")
+      failed=1
+    fi
+    echo "${summary[-1]}"
+  done
+  printf '%s\n' "== $name summary" "${summary[@]}"
+  return "$failed"
+}
