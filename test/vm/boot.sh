@@ -18,6 +18,8 @@
 #               become environment variables of /init and the guest script
 #   VM_LOG      also keep the console output in this file
 #   VM_PVH=0    amd64: boot the bzImage instead of the extracted vmlinux
+#   VM_QEMU_ARGS extra qemu arguments, split on spaces, e.g. "-device i6300esb"
+#               or "-drive file=boot.img,format=raw,if=virtio"
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -62,6 +64,8 @@ if [ -n "${VM_HOSTFWD:-}" ] || [ "${VM_NET:-0}" = 1 ]; then
   append+=" vm.net=1"
 fi
 append+=" ${VM_APPEND:-}"
+# shellcheck disable=SC2206 # word splitting is the interface
+extra=(${VM_QEMU_ARGS:-})
 
 log=${VM_LOG:-}
 [ -n "$log" ] || {
@@ -74,7 +78,7 @@ log=${VM_LOG:-}
 # sed: CRs of the serial line and SeaBIOS's screen-clearing escapes go.
 status=0
 if ! timeout --foreground -k 10 "$timeout_s" "$QEMU" "${machine[@]}" -smp "${VM_SMP:-2}" -m "${VM_MEM:-768}" \
-  -nographic -no-reboot -kernel "$kernel" -initrd "$initrd" -append "$append" "${net[@]}" \
+  -nographic -no-reboot -kernel "$kernel" -initrd "$initrd" -append "$append" "${net[@]}" "${extra[@]}" \
   </dev/null 2>&1 | sed -u 's/\r$//; s/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' | tee "$log"; then
   status=${PIPESTATUS[0]}
 fi
