@@ -13,6 +13,7 @@ packages=(
   libxml2-utils xsltproc                           # onvif: validate.sh checks responses against the ONVIF XSDs
   qemu-system-x86 qemu-system-arm                  # test/vm: real Linux kernels under qemu (TCG)
   cpio kmod xz-utils debian-archive-keyring        # test/vm: initramfs, depmod, .deb unpack, private apt
+  dosfstools mtools e2fsprogs                      # test/vm image test: FAT boot disk, ext4 data disk
 )
 
 missing=()
