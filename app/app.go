@@ -29,6 +29,9 @@ type Options struct {
 	Clock   clock.Clock
 	// ConfigPath is the file MQTT config-set persists to; empty refuses it.
 	ConfigPath string
+	// Unprovisioned: cfg is the image's default configuration because the
+	// device's own does not exist yet (LED, banner and health say so).
+	Unprovisioned bool
 	// Reboot is called by the MQTT reboot command after its delay; nil
 	// makes the command fail with an explanation.
 	Reboot func(reason string) error
@@ -298,6 +301,9 @@ func (a *Agent) banner() {
 	w := a.opts.Stdout
 	port := a.rtsp.Addr().(*net.TCPAddr).Port
 	fmt.Fprintf(w, "camagent %s: streaming %s\n", a.opts.Version, a.describe)
+	if a.opts.Unprovisioned {
+		fmt.Fprintf(w, "  UNPROVISIONED: no %s yet; put camagent.yaml on the boot partition and reboot\n", a.opts.ConfigPath)
+	}
 	user, pass := "", ""
 	switch {
 	case a.generated != "":

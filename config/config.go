@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"camagent/device"
+)
 
 // Config is the whole agent configuration: one YAML file. Zero values are
 // replaced by the documented defaults in Default before validation.
@@ -13,7 +17,14 @@ type Config struct {
 	MQTT    MQTT    `yaml:"mqtt"`
 	ONVIF   ONVIF   `yaml:"onvif"`
 	Users   []User  `yaml:"users"`
+	Board   Board   `yaml:"board"`
 }
+
+// Board is the camera board's GPIO lines (status LED, IR-cut filter and
+// illuminator, light sensor, tamper switch, reset button) and its hardware
+// watchdog. Package device owns the meaning of every key and its checks;
+// unset lines turn their feature off.
+type Board = device.Config
 
 // Device identifies this camera.
 type Device struct {

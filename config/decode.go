@@ -42,6 +42,8 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		d.integer(n, v, path)
 	case v.Kind() == reflect.Bool:
 		d.boolean(n, v, path)
+	case v.Kind() == reflect.Float64:
+		d.float(n, v, path)
 	default:
 		// Only reachable if someone adds a field of a new kind to the schema.
 		panic(fmt.Sprintf("config: no YAML decoding for %s at %s", v.Type(), path))
@@ -118,6 +120,19 @@ func (d *decoder) integer(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	v.SetInt(x)
+}
+
+func (d *decoder) float(n *yaml.Node, v reflect.Value, path string) {
+	if !d.scalar(n, path, "a number") {
+		return
+	}
+	var x float64
+	tag := n.ShortTag()
+	if (tag != "!!float" && tag != "!!int") || n.Decode(&x) != nil || x != x || x > 1e300 || x < -1e300 {
+		d.ps.addf(path, n.Line, "expected a number, got %s", describe(n))
+		return
+	}
+	v.SetFloat(x)
 }
 
 func (d *decoder) boolean(n *yaml.Node, v reflect.Value, path string) {

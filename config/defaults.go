@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"camagent/device"
+)
 
 // Documented defaults. They are constants so that tests, the example file
 // and Default cannot drift apart silently.
@@ -93,7 +97,16 @@ func Default() *Config {
 		},
 		ONVIF: ONVIF{Enabled: ptr(true), Listen: DefaultONVIFListen, Discovery: ptr(true),
 			MotionSensitivity: ptr(DefaultONVIFMotionSensitivity)},
+		Board: defaultBoard(),
 	}
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// defaultBoard has every board default spelled out for example.yaml; the
+// light source stays "auto" because it depends on which lines are set.
+func defaultBoard() Board {
+	b := device.Config{DayNight: device.DayNightConfig{Source: device.SourceAuto}}.WithDefaults()
+	b.DayNight.Source = device.SourceAuto
+	return b
+}

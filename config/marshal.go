@@ -88,6 +88,8 @@ func encodeNode(v reflect.Value) *yaml.Node {
 		return scalarNode("!!int", strconv.FormatInt(v.Int(), 10))
 	case v.Kind() == reflect.Bool:
 		return scalarNode("!!bool", strconv.FormatBool(v.Bool()))
+	case v.Kind() == reflect.Float64:
+		return scalarNode("!!float", strconv.FormatFloat(v.Float(), 'g', -1, 64))
 	}
 	panic(fmt.Sprintf("config: no YAML encoding for %s", v.Type()))
 }

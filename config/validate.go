@@ -80,6 +80,7 @@ func (c *Config) check(o origin, ps *problems) {
 	v.mqtt(c.MQTT)
 	v.onvif(c.ONVIF, c.RTSP)
 	v.users(c.Users)
+	v.board(c.Board)
 }
 
 type validator struct {

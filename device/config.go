@@ -57,12 +57,14 @@ const (
 const (
 	SourceSensor = "sensor" // a digital light-sensor input (active = dark)
 	SourceLuma   = "luma"   // the picture's mean luma, 0..255
+	SourceAuto   = "auto"   // sensor when light_sensor is set, else luma
 )
 
 // DayNightConfig configures the IR-cut filter and the IR illuminator.
 type DayNightConfig struct {
 	Mode string `yaml:"mode"` // auto (default), day, night
-	// Source of the light level in auto mode: sensor or luma.
+	// Source of the light level in auto mode: sensor, luma or auto (default:
+	// sensor when light_sensor is set, else luma).
 	Source      string   `yaml:"source"`
 	LightSensor *LineRef `yaml:"light_sensor"` // active = dark
 	// The IR-cut filter: either one level line (active = filter removed,
@@ -129,7 +131,7 @@ func (c Config) WithDefaults() Config {
 	if d.Mode == "" {
 		d.Mode = ModeAuto
 	}
-	if d.Source == "" {
+	if d.Source == "" || d.Source == SourceAuto {
 		if d.LightSensor.Set() {
 			d.Source = SourceSensor
 		} else {
@@ -186,12 +188,28 @@ func (c *Config) lines() []namedLine {
 	return out
 }
 
+// Problem is one thing wrong with a Config: Path is relative to the
+// device section ("day_night.pulse_width"), so the agent's config package
+// can prefix it and find the YAML line.
+type Problem struct {
+	Path, Message string
+}
+
 // Validate reports every problem in c (after WithDefaults), each prefixed
 // with its configuration path, joined into one error; nil if none.
 func (c Config) Validate() error {
 	var errs []error
+	for _, p := range c.Problems() {
+		errs = append(errs, fmt.Errorf("%s: %s", p.Path, p.Message))
+	}
+	return errors.Join(errs...)
+}
+
+// Problems lists every problem in c (after WithDefaults).
+func (c Config) Problems() []Problem {
+	var ps []Problem
 	bad := func(path, format string, a ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, a...)))
+		ps = append(ps, Problem{path, fmt.Sprintf(format, a...)})
 	}
 	seen := map[string]string{}
 	for _, l := range c.lines() {
@@ -239,7 +257,7 @@ func (c Config) Validate() error {
 			bad("day_night.source", "sensor needs day_night.light_sensor")
 		}
 	default:
-		bad("day_night.source", "%q is not one of sensor, luma", d.Source)
+		bad("day_night.source", "%q is not one of auto, sensor, luma", d.Source)
 	}
 	pulse := d.IRCutDay.Set() || d.IRCutNight.Set()
 	if pulse && !(d.IRCutDay.Set() && d.IRCutNight.Set()) {
@@ -266,7 +284,7 @@ func (c Config) Validate() error {
 			bad("watchdog.grace", "%v must be positive", w.Grace)
 		}
 	}
-	return errors.Join(errs...)
+	return ps
 }
 
 // normChip makes "gpiochip0" and "/dev/gpiochip0" compare equal.

@@ -28,7 +28,9 @@ var (
 )
 
 const usage = `usage:
-  camagent [run] [-config FILE]   run the agent (default; no FILE: development setup)
+  camagent [run] [-config FILE] [-default-config FILE]
+                                  run the agent (default; no FILE: development setup;
+                                  -default-config is used, unprovisioned, while FILE is missing)
   camagent version                version, commit, Go version and module list (SBOM)
   camagent config check FILE      validate a configuration file, print every problem
   camagent devices [--json]       list V4L2 cameras (formats, sizes, fps, controls) and M2M encoders
@@ -65,15 +67,31 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fset := flag.NewFlagSet("run", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	path := fset.String("config", os.Getenv("CAMAGENT_CONFIG"), "configuration file (YAML); empty for the development setup")
+	fallback := fset.String("default-config", os.Getenv("CAMAGENT_DEFAULT_CONFIG"),
+		"configuration used while -config names a file that does not exist yet: the device runs unprovisioned")
 	if err := fset.Parse(args); err != nil {
 		return exitUsage
 	}
-	cfg, code := loadConfig(*path, stderr)
+	if fset.NArg() > 0 {
+		fmt.Fprintf(stderr, "camagent: unexpected argument %q\n%s", fset.Arg(0), usage)
+		return exitUsage
+	}
+	load, unprovisioned, err := chooseConfig(*path, *fallback)
+	if err != nil {
+		fmt.Fprintf(stderr, "camagent: %v\n", err)
+		return exitUsage
+	}
+	cfg, code := loadConfig(load, stderr)
 	if cfg == nil {
 		return code
 	}
 	log := newLogger(cfg.Log, stderr)
-	agent, err := app.New(cfg, app.Options{Version: version, Stdout: stdout, Log: log, ConfigPath: *path})
+	if unprovisioned {
+		// On the console of a freshly flashed board: say what to do next.
+		log.Warn("UNPROVISIONED: no configuration yet; running the default one",
+			"missing", *path, "default", load, "fix", "put camagent.yaml on the boot partition (docs/flashing.md) or send config set over MQTT")
+	}
+	agent, err := app.New(cfg, app.Options{Version: version, Stdout: stdout, Log: log, ConfigPath: *path, Unprovisioned: unprovisioned})
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return exitFailure
@@ -84,6 +102,21 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	log.Info("stopped")
 	return exitOK
+}
+
+// chooseConfig picks the file to load: the device's own, or the image's
+// default while provisioning has not created it yet.
+func chooseConfig(path, fallback string) (load string, unprovisioned bool, err error) {
+	if fallback == "" {
+		return path, false, nil
+	}
+	if path == "" {
+		return "", false, errors.New("-default-config needs -config (the file provisioning creates)")
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fallback, true, nil
+	}
+	return path, false, nil
 }
 
 // loadConfig returns the validated configuration, or nil and an exit code.

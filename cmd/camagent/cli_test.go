@@ -149,3 +149,28 @@ func TestSignalStopsAgent(t *testing.T) {
 		})
 	}
 }
+
+func TestChooseConfig(t *testing.T) {
+	dir := t.TempDir()
+	own := filepath.Join(dir, "camagent.yaml")
+	def := filepath.Join(dir, "default.yaml")
+	if load, unprov, err := chooseConfig(own, def); err != nil || load != def || !unprov {
+		t.Errorf("missing own config: %q %v %v", load, unprov, err)
+	}
+	if err := os.WriteFile(own, []byte("{}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if load, unprov, err := chooseConfig(own, def); err != nil || load != own || unprov {
+		t.Errorf("provisioned: %q %v %v", load, unprov, err)
+	}
+	if load, unprov, err := chooseConfig(own, ""); err != nil || load != own || unprov {
+		t.Errorf("no fallback: %q %v %v", load, unprov, err)
+	}
+	if _, _, err := chooseConfig("", def); err == nil {
+		t.Error("-default-config without -config accepted")
+	}
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"run", "-config", own, "extra"}, &out, &errb); code != exitUsage {
+		t.Errorf("stray argument: exit %d", code)
+	}
+}

@@ -23,6 +23,7 @@ var forbidden = map[string][]string{
 	"onvif":      {module + "/capture", module + "/encode", module + "/telemetry", module + "/stream", module + "/config", module + "/media"},
 	"telemetry":  {module + "/capture", module + "/encode", module + "/stream", module + "/auth", module + "/app", module + "/media"},
 	"cmd/camctl": {module + "/app", module + "/capture", module + "/encode", module + "/stream", module + "/auth", module + "/media"},
+	"device":     {module + "/app", module + "/config", module + "/capture", module + "/encode", module + "/stream", module + "/onvif", module + "/telemetry"},
 	"internal":   {module + "/app", module + "/stream", module + "/encode", module + "/capture"},
 }
 
