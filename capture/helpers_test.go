@@ -1,7 +1,8 @@
 package capture
 
 import (
-	"runtime"
+	"camagent/internal/testtool"
+
 	"testing"
 	"time"
 )
@@ -10,17 +11,9 @@ import (
 // time overlay.
 var epoch = time.Date(2024, 5, 17, 12, 34, 56, 789_000_000, time.UTC)
 
-// waitFor polls cond, yielding to other goroutines, until it holds. The real
-// deadline only turns a hang into a failure; it does not pace the test.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		runtime.Gosched()
-	}
+	testtool.WaitFor(t, 10*time.Second, what, cond)
 }
 
 // Hand-made NAL units for the malformed-stream cases. The SPS and PPS are

@@ -1,8 +1,9 @@
 package device
 
 import (
+	"camagent/internal/testtool"
+
 	"context"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -13,16 +14,9 @@ import (
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// waitFor spins (no sleeping) until cond holds, up to 5 s of real time.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		runtime.Gosched()
-	}
+	testtool.WaitFor(t, 5*time.Second, what, cond)
 }
 
 func recv(t *testing.T, ch <-chan bool) bool {
