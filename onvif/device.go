@@ -51,12 +51,15 @@ func getCapabilities(c *call) (any, error) {
 	if want("Events") {
 		caps.Events = &eventsCapabilities{XAddr: c.xaddr(eventsPath), WSPullPointSupport: true}
 	}
+	if want("Imaging") && c.s.cfg.Imaging != nil {
+		caps.Imaging = &imagingCapabilities{XAddr: c.xaddr(imagingPath)}
+	}
 	if want("Media") {
 		caps.Media = &mediaCapabilities{XAddr: c.xaddr(mediaPath)}
 		caps.Media.Streaming.RTPTCP = true
 		caps.Media.Streaming.RTPRTSPTCP = true
 	}
-	if caps.Device == nil && caps.Media == nil && caps.Events == nil {
+	if caps.Device == nil && caps.Media == nil && caps.Events == nil && caps.Imaging == nil {
 		return nil, &Fault{Code: "Receiver", Subcodes: []string{"ActionNotSupported", "NoSuchService"}, Reason: "The requested service is not supported", Status: 500}
 	}
 	return getCapabilitiesResponse{Caps: caps}, nil
@@ -95,7 +98,15 @@ func getServices(c *call) (any, error) {
 		med2.Capabilities = &struct{ Inner any }{c.media2Caps()}
 		ev.Capabilities = &struct{ Inner any }{eventServiceCaps()}
 	}
-	return getServicesResponse{Services: []service{dev, med, med2, ev}}, nil
+	services := []service{dev, med, med2, ev}
+	if c.s.cfg.Imaging != nil {
+		img := service{Namespace: nsTIMG, XAddr: c.xaddr(imagingPath), Version: onvifVersion}
+		if include {
+			img.Capabilities = &struct{ Inner any }{imagingServiceCaps()}
+		}
+		services = append(services, img)
+	}
+	return getServicesResponse{Services: services}, nil
 }
 
 func getScopes(c *call) (any, error) {

@@ -43,9 +43,14 @@ type getCapabilitiesResponse struct {
 }
 
 type capabilities struct {
-	Device *deviceCapabilities `xml:"tt:Device,omitempty"`
-	Events *eventsCapabilities `xml:"tt:Events,omitempty"`
-	Media  *mediaCapabilities  `xml:"tt:Media,omitempty"`
+	Device  *deviceCapabilities  `xml:"tt:Device,omitempty"`
+	Events  *eventsCapabilities  `xml:"tt:Events,omitempty"`
+	Imaging *imagingCapabilities `xml:"tt:Imaging,omitempty"`
+	Media   *mediaCapabilities   `xml:"tt:Media,omitempty"`
+}
+
+type imagingCapabilities struct {
+	XAddr string `xml:"tt:XAddr"`
 }
 
 type eventsCapabilities struct {

@@ -1,15 +1,17 @@
 // Package onvif owns the ONVIF side of the camera: SOAP 1.2 (and 1.1) over
 // HTTP written by hand on encoding/xml, WS-Security UsernameToken and HTTP
 // Digest authentication, the ONVIF access classes, the Device (tds, ver10),
-// Media (trt, ver10) and Events (tev, pull points: events*.go) services,
-// the snapshot endpoint (snapshot.go), and the WS-Discovery target service
+// Media (trt, ver10), Media2 (tr2), Events (tev, pull points: events*.go)
+// and, when Config.Imaging is set, Imaging (timg, ver20: imaging*.go)
+// services, the snapshot endpoint (snapshot.go), and the WS-Discovery target service
 // (discovery*.go: Hello, Probe/ProbeMatch and Bye on UDP 3702).
 //
 // Layering: onvif may import auth (accounts, roles, HTTP Digest) and
 // internal/clock; it must not import capture, encode, stream or telemetry.
 // What it needs from the pipeline (video parameters, forcing an IDR, JPEG
 // snapshots) comes through the small types in Config, filled in by app,
-// the only importer; app raises events with Server.PublishEvent.
+// the only importer; app raises events with Server.PublishEvent and
+// Server.SetDigitalInput, and backs the Imaging service with an Imaging.
 //
 // Security properties (project security notes, section 3):
 //
@@ -27,6 +29,9 @@
 //     rather than evicting live entries. HTTP Digest goes through auth.
 //   - Digests are compared in constant time and unknown users cost the same
 //     as wrong passwords. Faults tell the client nothing internal.
+//   - Refused credentials from one source (IPv6: per /64) are answered
+//     after a growing delay, up to 8 s, with bounded tables and without
+//     holding a request slot (login_delay.go).
 //   - XAddrs and stream URIs are built from the Host header the client used,
 //     after checking it is a plain host[:port].
 //   - WS-Discovery answers only sources inside a subnet of the interface a

@@ -16,6 +16,9 @@ import (
 const (
 	TopicMotionAlarm = "tns1:VideoSource/MotionAlarm"
 	TopicSignalLoss  = "tns1:VideoSource/SignalLoss"
+	// TopicDigitalInput is raised per input (Config.DigitalInputs) with
+	// Server.SetDigitalInput: Source InputToken, Data LogicalState.
+	TopicDigitalInput = "tns1:Device/Trigger/DigitalInput"
 )
 
 // Event service bounds.
@@ -28,11 +31,16 @@ const (
 	maxSubLifetime     = 10 * time.Minute // longest lifetime granted
 )
 
-var eventTopics = []string{TopicMotionAlarm, TopicSignalLoss}
+// property is one stateful event source: a topic and the token of the
+// thing it is about (the video source, a digital input). Inputs share a
+// topic, so the state is kept per topic and token.
+type property struct {
+	topic, source string
+}
 
 // event is one notification.
 type event struct {
-	topic string
+	property
 	state bool
 	op    string // Initialized, Changed
 	at    time.Time
@@ -63,15 +71,33 @@ func (s *subscription) push(e event) {
 // Subscriptions expire by the injected clock, checked on every access.
 type eventBroker struct {
 	clk   clock.Clock
+	props []property // in the order a new subscription is told their state
 	mu    sync.Mutex
-	state map[string]bool
+	state map[property]bool
 	subs  map[string]*subscription
 }
 
-func newEventBroker(clk clock.Clock) *eventBroker {
-	return &eventBroker{clk: clk, state: map[string]bool{TopicMotionAlarm: false, TopicSignalLoss: false},
-		subs: map[string]*subscription{}}
+// newEventBroker knows the video source's properties and one per digital
+// input; every state starts false (an input's real state is expected from
+// app right after start).
+func newEventBroker(clk clock.Clock, inputs []string) *eventBroker {
+	b := &eventBroker{clk: clk, state: map[property]bool{}, subs: map[string]*subscription{}}
+	b.props = []property{{TopicMotionAlarm, sourceToken}, {TopicSignalLoss, sourceToken}}
+	for _, in := range inputs {
+		p := property{TopicDigitalInput, in}
+		if _, dup := b.state[p]; !dup {
+			b.props = append(b.props, p)
+		}
+		b.state[p] = false
+	}
+	for _, p := range b.props[:2] {
+		b.state[p] = false
+	}
+	return b
 }
+
+// hasInputs reports whether any digital input is configured.
+func (b *eventBroker) hasInputs() bool { return len(b.props) > 2 }
 
 // purge drops expired subscriptions; b.mu held.
 func (b *eventBroker) purge(now time.Time) {
@@ -84,25 +110,26 @@ func (b *eventBroker) purge(now time.Time) {
 
 // publish records a property state; a change is queued to every
 // subscription.
-func (b *eventBroker) publish(topic string, state bool) {
+// Unknown properties are ignored.
+func (b *eventBroker) publish(p property, state bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	old, known := b.state[topic]
+	old, known := b.state[p]
 	if !known || old == state {
 		return
 	}
-	b.state[topic] = state
+	b.state[p] = state
 	now := b.clk.Now()
 	b.purge(now)
 	for _, s := range b.subs {
-		s.push(event{topic: topic, state: state, op: "Changed", at: now})
+		s.push(event{property: p, state: state, op: "Changed", at: now})
 	}
 }
 
 // initialize queues the current state of every property to s; b.mu held.
 func (b *eventBroker) initialize(s *subscription, now time.Time) {
-	for _, t := range eventTopics {
-		s.push(event{topic: t, state: b.state[t], op: "Initialized", at: now})
+	for _, p := range b.props {
+		s.push(event{property: p, state: b.state[p], op: "Initialized", at: now})
 	}
 }
 

@@ -113,23 +113,37 @@ func getEventServiceCapabilities(*call) (any, error) {
 	}{Xmlns: nsTEV, Caps: eventServiceCaps()}, nil
 }
 
-func getEventProperties(*call) (any, error) {
-	desc := func(data string) string {
-		return `<tt:MessageDescription IsProperty="true"><tt:Source><tt:SimpleItemDescription Name="Source" Type="tt:ReferenceToken"/></tt:Source>` +
+func getEventProperties(c *call) (any, error) {
+	desc := func(source, sourceType, data string) string {
+		return `<tt:MessageDescription IsProperty="true"><tt:Source><tt:SimpleItemDescription Name="` + source + `" Type="` + sourceType + `"/></tt:Source>` +
 			`<tt:Data><tt:SimpleItemDescription Name="` + data + `" Type="xs:boolean"/></tt:Data></tt:MessageDescription>`
+	}
+	device := ""
+	if c.s.events.hasInputs() {
+		device = `<tns1:Device><Trigger><DigitalInput wstop:topic="true">` + desc("InputToken", "tt:ReferenceToken", "LogicalState") +
+			`</DigitalInput></Trigger></tns1:Device>`
 	}
 	return raw("tev:GetEventPropertiesResponse",
 		`<tev:TopicNamespaceLocation>http://www.onvif.org/onvif/ver10/topics/topicns.xml</tev:TopicNamespaceLocation>`+
 			`<wsnt:FixedTopicSet>true</wsnt:FixedTopicSet>`+
-			`<wstop:TopicSet><tns1:VideoSource>`+
-			`<MotionAlarm wstop:topic="true">`+desc("State")+`</MotionAlarm>`+
-			`<SignalLoss wstop:topic="true">`+desc("State")+`</SignalLoss>`+
+			`<wstop:TopicSet>`+device+`<tns1:VideoSource>`+
+			`<MotionAlarm wstop:topic="true">`+desc("Source", "tt:ReferenceToken", "State")+`</MotionAlarm>`+
+			`<SignalLoss wstop:topic="true">`+desc("Source", "tt:ReferenceToken", "State")+`</SignalLoss>`+
 			`</tns1:VideoSource></wstop:TopicSet>`+
 			`<wsnt:TopicExpressionDialect>`+dialectSet+`</wsnt:TopicExpressionDialect>`+
 			`<wsnt:TopicExpressionDialect>http://docs.oasis-open.org/wsn/t-1/TopicExpression/Concrete</wsnt:TopicExpressionDialect>`+
 			`<tev:MessageContentFilterDialect>http://www.onvif.org/ver10/tev/messageContentFilter/ItemFilter</tev:MessageContentFilterDialect>`+
 			`<tev:MessageContentSchemaLocation>http://www.onvif.org/onvif/ver10/schema/onvif.xsd</tev:MessageContentSchemaLocation>`,
 		"tev", nsTEV, "wsnt", nsWSNT, "wstop", nsWSTOP, "tns1", nsTNS1, "xs", nsXS), nil
+}
+
+// itemNames are the Source and Data SimpleItem names of a topic's
+// messages, as GetEventProperties describes them.
+func itemNames(topic string) (source, data string) {
+	if topic == TopicDigitalInput {
+		return "InputToken", "LogicalState"
+	}
+	return "Source", "State"
 }
 
 // createPullPointSubscription opens a bounded, expiring pull point. Filters
@@ -174,10 +188,11 @@ func pullMessages(c *call) (any, error) {
 	var b strings.Builder
 	b.WriteString(`<tev:CurrentTime>` + xsTime(c.s.clk.Now()) + `</tev:CurrentTime><tev:TerminationTime>` + xsTime(expires) + `</tev:TerminationTime>`)
 	for _, e := range evs {
+		src, data := itemNames(e.topic)
 		b.WriteString(`<wsnt:NotificationMessage><wsnt:Topic Dialect="` + dialectSet + `">` + e.topic + `</wsnt:Topic><wsnt:Message>` +
 			`<tt:Message UtcTime="` + xsTime(e.at) + `" PropertyOperation="` + e.op + `">` +
-			`<tt:Source><tt:SimpleItem Name="Source" Value="` + sourceToken + `"/></tt:Source>` +
-			`<tt:Data><tt:SimpleItem Name="State" Value="` + strconv.FormatBool(e.state) + `"/></tt:Data>` +
+			`<tt:Source><tt:SimpleItem Name="` + src + `" Value="` + esc(e.source) + `"/></tt:Source>` +
+			`<tt:Data><tt:SimpleItem Name="` + data + `" Value="` + strconv.FormatBool(e.state) + `"/></tt:Data>` +
 			`</tt:Message></wsnt:Message></wsnt:NotificationMessage>`)
 	}
 	return raw("tev:PullMessagesResponse", b.String(), "tev", nsTEV, "wsnt", nsWSNT, "tns1", nsTNS1), nil
@@ -214,4 +229,15 @@ func setEventSynchronizationPoint(c *call) (any, error) {
 // PublishEvent sets a property topic (TopicMotionAlarm, TopicSignalLoss);
 // subscriptions get a message when the state changes. Safe from any
 // goroutine, never blocks for long.
-func (s *Server) PublishEvent(topic string, state bool) { s.events.publish(topic, state) }
+func (s *Server) PublishEvent(topic string, state bool) {
+	s.events.publish(property{topic, sourceToken}, state)
+}
+
+// SetDigitalInput sets the logical state of the digital input token (one
+// of Config.DigitalInputs; others are ignored). Subscriptions get a
+// Changed message when it changes, and new ones its state as Initialized.
+// Call it once at start with the input's real state. Safe from any
+// goroutine, never blocks for long.
+func (s *Server) SetDigitalInput(token string, state bool) {
+	s.events.publish(property{TopicDigitalInput, token}, state)
+}

@@ -9,12 +9,12 @@ import (
 // FuzzEnvelope feeds arbitrary bytes to the envelope parser and the
 // WS-Security checks. It must never panic, must answer every refusal with a
 // Fault, and a parsed tree must respect the bounds. Seeds: every golden
-// request with a token, plus the hostile shapes.
+// request (the Imaging and event ones included) with a token, plus the hostile shapes.
 func FuzzEnvelope(f *testing.F) {
-	for i, c := range goldenCases {
+	forEachGolden(func(i int, c goldenCase, _ func(*Config)) {
 		f.Add([]byte(envelope12(newToken("admin", i).header(), c.body)))
 		f.Add([]byte(envelope11("", c.body)))
-	}
+	})
 	f.Add([]byte(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>`))
 	f.Add([]byte(envelope12(`<wsse:Security xmlns:wsse="`+nsWSSE+`"><wsse:UsernameToken><wsse:Username>a</wsse:Username></wsse:UsernameToken></wsse:Security>`, "<tds:GetHostname/>")))
 	s := newTestServer(f, nil)

@@ -67,9 +67,32 @@ var goldenCases = []goldenCase{
 	{"SOAP11-NotAuthorized", `<tds:GetDeviceInformation/>`, "", true, 400},
 }
 
-// run answers c on a fresh server and returns the recorded exchange.
-func (c goldenCase) run(t testing.TB, seq int) (status int, contentType string, body []byte) {
-	s := newTestServer(t, nil)
+// goldenTable is a set of cases answered by servers configured by mod.
+type goldenTable struct {
+	mod   func(*Config)
+	cases []goldenCase
+}
+
+// goldenTables: the default server, and one with the optional services
+// (Imaging, digital inputs) configured.
+var goldenTables = []goldenTable{{nil, goldenCases}, {withOptionalServices, optionalGoldenCases}}
+
+// forEachGolden calls f for every case of every table, with a sequence
+// number unique across tables.
+func forEachGolden(f func(seq int, c goldenCase, mod func(*Config))) {
+	seq := 0
+	for _, tb := range goldenTables {
+		for _, c := range tb.cases {
+			f(seq, c, tb.mod)
+			seq++
+		}
+	}
+}
+
+// run answers c on a fresh server configured by mod and returns the
+// recorded exchange.
+func (c goldenCase) run(t testing.TB, seq int, mod func(*Config)) (status int, contentType string, body []byte) {
+	s := newTestServer(t, mod)
 	header := ""
 	if c.user != "" {
 		header = newToken(c.user, seq).header()
@@ -84,9 +107,9 @@ func (c goldenCase) run(t testing.TB, seq int) (status int, contentType string, 
 }
 
 func TestGolden(t *testing.T) {
-	for i, c := range goldenCases {
+	forEachGolden(func(i int, c goldenCase, mod func(*Config)) {
 		t.Run(c.name, func(t *testing.T) {
-			status, ct, body := c.run(t, i)
+			status, ct, body := c.run(t, i, mod)
 			if status != c.status {
 				t.Errorf("status %d, want %d\n%s", status, c.status, body)
 			}
@@ -106,5 +129,5 @@ func TestGolden(t *testing.T) {
 				t.Errorf("response differs from %s:\n--- got\n%s\n--- want\n%s", path, got, want)
 			}
 		})
-	}
+	})
 }

@@ -58,11 +58,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	select {
 	case s.sem <- struct{}{}:
-		defer func() { <-s.sem }()
 	default:
 		s.writeFault(w, ver, faultBusy(), nil)
 		return
 	}
+	held := true
+	release := func() {
+		if held {
+			<-s.sem
+			held = false
+		}
+	}
+	defer release()
 	env, err := parseEnvelope(r.Body)
 	if err != nil {
 		s.log.Debug("onvif: bad request", "remote", r.RemoteAddr, "err", err)
@@ -78,11 +85,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{s: s, env: env, arg: env.body, path: r.URL.Path, ctx: r.Context()}
 	c.base, c.host = requestBase(r)
 	if class != PreAuth {
-		acct, f, challenge := s.authenticate(r, env)
+		acct, f, challenge, denied := s.authenticate(r, env)
 		if f != nil {
+			if denied {
+				// A refused credential: slow the source down, without
+				// holding a request slot while waiting.
+				release()
+				if !s.logins.wait(r.Context(), s.logins.failed(remoteAddr(r))) {
+					f, challenge = faultBusy(), nil
+				}
+			}
 			s.writeFault(w, env.version, f, challenge)
 			return
 		}
+		s.logins.succeeded(remoteAddr(r))
 		if !Allowed(acct.Role, class) {
 			s.log.Info("onvif: operation refused for user level", "remote", r.RemoteAddr, "user", acct, "op", env.op.Local, "class", class)
 			s.writeFault(w, env.version, faultNotAuthorized(), nil)
@@ -130,24 +146,25 @@ func asFault(err error) *Fault {
 
 // authenticate checks HTTP Digest first, then WS-Security, as ONVIF Core
 // asks when both are present. A failure returns the fault to answer and,
-// for HTTP Digest, the challenges to send with a 401.
-func (s *Server) authenticate(r *http.Request, env *envelope) (auth.Account, *Fault, []string) {
+// for HTTP Digest, the challenges to send with a 401; denied is true when
+// a credential was wrong (unknown user, wrong password), the failures that
+// guessing produces, as opposed to stale nonces or missing credentials.
+func (s *Server) authenticate(r *http.Request, env *envelope) (acct auth.Account, f *Fault, challenge []string, denied bool) {
 	remote := remoteAddr(r)
-	var acct auth.Account
 	authed := false
 	if h := r.Header.Get("Authorization"); h != "" {
 		if s.cfg.Digest == nil {
-			return acct, faultNotAuthorized(), nil
+			return acct, faultNotAuthorized(), nil, false
 		}
 		a, err := s.cfg.Digest.Verify(r.Method, r.RequestURI, h, remote)
 		if err != nil {
 			s.log.Info("onvif: HTTP digest refused", "remote", r.RemoteAddr, "err", err)
 			if errors.Is(err, auth.ErrBusy) {
-				return acct, faultBusy(), nil
+				return acct, faultBusy(), nil, false
 			}
 			f := faultNotAuthorized()
 			f.Status = http.StatusUnauthorized
-			return acct, f, s.cfg.Digest.Challenge(remote, errors.Is(err, auth.ErrStale))
+			return acct, f, s.cfg.Digest.Challenge(remote, errors.Is(err, auth.ErrStale)), errors.Is(err, auth.ErrDenied)
 		}
 		acct, authed = a, true
 	}
@@ -158,11 +175,11 @@ func (s *Server) authenticate(r *http.Request, env *envelope) (auth.Account, *Fa
 			if errors.Is(err, errReplayFull) {
 				s.log.Warn("onvif: nonce replay cache full; refusing new UsernameTokens until entries expire", "max", s.cfg.MaxNonces)
 			}
-			return acct, faultNotAuthorized(), nil
+			return acct, faultNotAuthorized(), nil, errors.Is(err, errDenied)
 		}
 		if authed && a.Name != acct.Name {
 			s.log.Info("onvif: HTTP digest and WS-Security users differ", "remote", r.RemoteAddr)
-			return acct, faultNotAuthorized(), nil
+			return acct, faultNotAuthorized(), nil, false
 		}
 		acct, authed = a, true
 	}
@@ -171,11 +188,11 @@ func (s *Server) authenticate(r *http.Request, env *envelope) (auth.Account, *Fa
 			// Core: no credentials at all means the client wants Digest.
 			f := faultNotAuthorized()
 			f.Status = http.StatusUnauthorized
-			return acct, f, s.cfg.Digest.Challenge(remote, false)
+			return acct, f, s.cfg.Digest.Challenge(remote, false), false
 		}
-		return acct, faultNotAuthorized(), nil
+		return acct, faultNotAuthorized(), nil, false
 	}
-	return acct, nil, nil
+	return acct, nil, nil, false
 }
 
 // verifyToken checks a wsse:Security header's UsernameToken.

@@ -74,5 +74,17 @@ func (s *Server) operations() map[xmlName]operation {
 	add(nsTEV, "SetSynchronizationPoint", ReadMedia, setEventSynchronizationPoint)
 	add(nsWSNT, "Renew", ReadMedia, renew)
 	add(nsWSNT, "Unsubscribe", ReadMedia, unsubscribe)
+	// Imaging service, only with a backend. Set and focus moves change
+	// the picture: ACTUATE, as the Core default access policy lists them.
+	if s.cfg.Imaging != nil {
+		add(nsTIMG, "GetServiceCapabilities", PreAuth, getImagingServiceCapabilities)
+		add(nsTIMG, "GetImagingSettings", ReadMedia, getImagingSettings)
+		add(nsTIMG, "SetImagingSettings", Actuate, setImagingSettings)
+		add(nsTIMG, "GetOptions", ReadMedia, getImagingOptions)
+		add(nsTIMG, "GetMoveOptions", ReadMedia, getMoveOptions)
+		add(nsTIMG, "GetStatus", ReadMedia, getImagingStatus)
+		add(nsTIMG, "Move", Actuate, focusNotSupported)
+		add(nsTIMG, "Stop", Actuate, focusNotSupported)
+	}
 	return ops
 }

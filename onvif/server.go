@@ -56,12 +56,37 @@ type Config struct {
 	Discoverable bool
 	// Host describes the machine's network; nil uses the system's.
 	Host Host
+	// Imaging serves the Imaging service (picture controls of the video
+	// source); nil: the service is neither advertised nor served.
+	Imaging Imaging
+	// DigitalInputs are the tokens of the device's digital inputs (e.g.
+	// "tamper"), raised as tns1:Device/Trigger/DigitalInput with
+	// Server.SetDigitalInput; none: the topic is not advertised.
+	DigitalInputs []string
 
 	Clock       clock.Clock
 	Log         *slog.Logger
 	Window      time.Duration // default DefaultWindow
 	MaxNonces   int           // default DefaultMaxNonces
 	MaxInFlight int           // default DefaultMaxInFlight
+}
+
+// maxDigitalInputs keeps a new subscription's Initialized messages (two
+// video source properties plus one per input) well inside its queue.
+const maxDigitalInputs = 16
+
+// validToken: a tt:ReferenceToken is at most 64 characters; the agent
+// also keeps tokens printable ASCII without spaces, for logs and topics.
+func validToken(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if r <= ' ' || r > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // DeviceInfo is the identity answered by GetDeviceInformation and GetScopes.
@@ -88,6 +113,7 @@ type Server struct {
 	replay *replayCache
 	ops    map[xmlName]operation
 	events *eventBroker
+	logins *loginDelays
 	sem    chan struct{}
 	ready  chan struct{}
 	mu     sync.Mutex
@@ -101,6 +127,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.RTSPPort <= 0 || cfg.RTSPPort > 65535 || !strings.HasPrefix(cfg.RTSPPath, "/") {
 		return nil, fmt.Errorf("onvif: bad RTSP port %d or path %q", cfg.RTSPPort, cfg.RTSPPath)
+	}
+	if len(cfg.DigitalInputs) > maxDigitalInputs {
+		return nil, fmt.Errorf("onvif: %d digital inputs, at most %d", len(cfg.DigitalInputs), maxDigitalInputs)
+	}
+	for _, in := range cfg.DigitalInputs {
+		if !validToken(in) {
+			return nil, fmt.Errorf("onvif: bad digital input token %q", in)
+		}
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}
@@ -127,7 +161,8 @@ func New(cfg Config) (*Server, error) {
 		cfg: cfg, log: cfg.Log, clk: cfg.Clock,
 		users:  newUsers(cfg.Accounts),
 		replay: newReplayCache(cfg.MaxNonces),
-		events: newEventBroker(cfg.Clock),
+		events: newEventBroker(cfg.Clock, cfg.DigitalInputs),
+		logins: newLoginDelays(cfg.Clock),
 		sem:    make(chan struct{}, cfg.MaxInFlight),
 		ready:  make(chan struct{}),
 	}

@@ -43,11 +43,16 @@ func (s *Server) serveSnapshot(w http.ResponseWriter, r *http.Request) {
 	}
 	select {
 	case s.sem <- struct{}{}:
-		defer func() { <-s.sem }()
 	default:
 		http.Error(w, "busy", http.StatusServiceUnavailable)
 		return
 	}
+	held := true
+	defer func() {
+		if held {
+			<-s.sem
+		}
+	}()
 	remote := remoteAddr(r)
 	h := r.Header.Get("Authorization")
 	if h == "" {
@@ -61,12 +66,22 @@ func (s *Server) serveSnapshot(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		s.log.Info("onvif: snapshot digest refused", "remote", r.RemoteAddr, "err", err)
+		if errors.Is(err, auth.ErrDenied) {
+			// Slowed down like a refused SOAP login (login_delay.go).
+			<-s.sem
+			held = false
+			if !s.logins.wait(r.Context(), s.logins.failed(remote)) {
+				http.Error(w, "busy", http.StatusServiceUnavailable)
+				return
+			}
+		}
 		s.challenge(w, remote, errors.Is(err, auth.ErrStale))
 		return
 	case !Allowed(acct.Role, ReadMedia):
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
+	s.logins.succeeded(remote)
 	b, err := s.cfg.Snapshots.Snapshot()
 	if err != nil {
 		if !errors.Is(err, ErrNoPicture) {
