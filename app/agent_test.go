@@ -26,6 +26,12 @@ const (
 // with credentials. The agent stops at the end of the test.
 func startAgent(t *testing.T, edit func(*config.Config)) (string, *Agent) {
 	t.Helper()
+	return startAgentWith(t, edit, nil)
+}
+
+// startAgentWith is startAgent with the agent's options adjusted too.
+func startAgentWith(t *testing.T, edit func(*config.Config), editOpts func(*Options)) (string, *Agent) {
+	t.Helper()
 	cfg := loopbackConfig(t)
 	cfg.Source.TestPattern.Width, cfg.Source.TestPattern.Height = 640, 480
 	cfg.Users = []config.User{{Name: testUser, Password: testPass, Role: "user"}}
@@ -36,7 +42,11 @@ func startAgent(t *testing.T, edit func(*config.Config)) (string, *Agent) {
 		t.Fatalf("test config invalid: %v", err)
 	}
 	var out bytes.Buffer
-	a, err := New(cfg, Options{Version: "test", Stdout: &out, Log: slog.New(slog.NewTextHandler(t.Output(), nil))})
+	opts := Options{Version: "test", Stdout: &out, Log: slog.New(slog.NewTextHandler(t.Output(), nil))}
+	if editOpts != nil {
+		editOpts(&opts)
+	}
+	a, err := New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"camagent/auth"
 	"camagent/capture"
 	"camagent/config"
+	"camagent/device"
 	"camagent/encode"
 	"camagent/internal/clock"
 	"camagent/media"
@@ -32,10 +33,24 @@ type Options struct {
 	// Unprovisioned: cfg is the image's default configuration because the
 	// device's own does not exist yet (LED, banner and health say so).
 	Unprovisioned bool
+	// GPIO and Watchdog replace the board's hardware in tests; nil uses
+	// the GPIO character devices and board.watchdog.path.
+	GPIO     device.Opener
+	Watchdog device.WatchdogDevice
+	// NetworkUp tells the status LED whether the network is up; nil: always.
+	NetworkUp func() bool
 	// Reboot is called by the MQTT reboot command after its delay; nil
 	// makes the command fail with an explanation.
 	Reboot func(reason string) error
 }
+
+// ErrReload is Run's result after MQTT config-set saved a new
+// configuration: the caller starts a new Agent from the saved file.
+var ErrReload = errors.New("configuration changed: reload")
+
+// reloadDelay lets the config-set reply and its config_changed event
+// reach the broker before the MQTT client stops with the pipeline.
+const reloadDelay = time.Second
 
 // Agent is the running camera pipeline.
 type Agent struct {
@@ -57,6 +72,14 @@ type Agent struct {
 	snap          *snapshotter    // raw-picture copies for /onvif/snapshot; nil without raw frames
 	motion        *motionDetector // MotionAlarm and SignalLoss events; nil without raw frames
 	video         onvif.Video     // what the encoded stream is, for ONVIF
+	luma          *lumaMeter      // mean picture brightness for day/night; nil without raw frames
+	board         *device.Board
+	watchdog      *device.Watchdog // nil unless board.watchdog.enabled
+	boardSt       boardState
+	controls      *capture.Controls                  // the camera's picture controls; nil for other sources
+	stop          atomic.Pointer[context.CancelFunc] // ends Run (factory reset without a reboot hook)
+	reload        atomic.Bool                        // Run returns ErrReload
+	reloadC       chan struct{}                      // closed by reloadSoon
 }
 
 type sourceStats interface{ Stats() capture.SourceStats }
@@ -72,7 +95,10 @@ func New(cfg *config.Config, opts Options) (*Agent, error) {
 	if opts.Stdout == nil {
 		opts.Stdout = io.Discard
 	}
-	a := &Agent{cfg: cfg, opts: opts, started: make(chan struct{})}
+	if opts.NetworkUp == nil {
+		opts.NetworkUp = networkUp
+	}
+	a := &Agent{cfg: cfg, opts: opts, started: make(chan struct{}), reloadC: make(chan struct{})}
 	log := opts.Log
 
 	// The hub asks the encoder for an IDR when a subscriber starts or
@@ -166,6 +192,12 @@ func New(cfg *config.Config, opts Options) (*Agent, error) {
 	if err := a.buildTelemetry(); err != nil {
 		return nil, err
 	}
+	// Last: it takes hardware (GPIO lines, the armed watchdog) that the
+	// steps above could not give back if they failed.
+	if err := a.buildBoard(); err != nil {
+		return nil, err
+	}
+	a.comps = append(a.comps, named{"supervisor", newSupervisor(a)})
 	return a, nil
 }
 
@@ -205,6 +237,8 @@ func (a *Agent) buildCamera(device string) error {
 	if err != nil {
 		return err
 	}
+	a.controls = src.Controls()
+	a.comps = append(a.comps, named{"controls", controlsRunner{a.controls}})
 	name := device
 	if name == "" {
 		name = fmt.Sprintf("camera matching %q", cam.Match)
@@ -238,9 +272,17 @@ func (a *Agent) buildEncoder(src rawSource, frames *media.FrameQueue, w, h, fps 
 		Profile: "Baseline"} // OpenH264 here encodes Constrained Baseline
 	a.snap = newSnapshotter(a.opts.Clock)
 	a.motion = newMotionDetector(a.opts.Clock, cfg.ONVIF.Motion(), func(on bool) { a.publishEvent(onvif.TopicMotionAlarm, on) })
+	// The day/night switch is built later (buildBoard); the closure
+	// finds it at the first sample.
+	a.luma = newLumaMeter(a.opts.Clock, func(v float64) {
+		if a.board != nil && a.board.DayNight != nil {
+			a.board.DayNight.SetLuma(v)
+		}
+	})
 	observe := func(f *media.Frame) {
 		a.snap.Observe(f)
 		a.motion.Observe(f)
+		a.luma.Observe(f)
 	}
 	a.stage = encode.NewStage(encode.StageConfig{KeyframeMinInterval: cfg.Encoder.KeyframeMinInterval, Observe: observe,
 		Resize: open, InitialWidth: w, InitialHeight: h},
@@ -255,6 +297,7 @@ func (a *Agent) buildEncoder(src rawSource, frames *media.FrameQueue, w, h, fps 
 func (a *Agent) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	a.stop.Store(&cancel)
 	done := make(chan error, 1)
 	go func() { done <- runAll(ctx, a.comps) }()
 	select {
@@ -284,11 +327,33 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	a.banner()
 	close(a.started)
-	err := <-done
+	var err error
+	select {
+	case err = <-done:
+	case <-a.reloadC:
+		t := a.opts.Clock.NewTimer(reloadDelay)
+		select {
+		case err = <-done:
+		case <-t.C():
+			cancel()
+			err = <-done
+		}
+		t.Stop()
+	}
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
+	if err == nil && a.reload.Load() {
+		err = ErrReload
+	}
 	return err
+}
+
+// reloadSoon makes Run stop and return ErrReload after reloadDelay.
+func (a *Agent) reloadSoon() {
+	if a.reload.CompareAndSwap(false, true) {
+		close(a.reloadC)
+	}
 }
 
 // RTSPAddr is the bound RTSP address once the server is ready.

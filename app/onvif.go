@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -30,9 +29,18 @@ func (a *Agent) buildONVIF(accts []auth.Account, digest onvif.HTTPDigest, video 
 	if err != nil {
 		return fmt.Errorf("onvif: rtsp.listen port: %w", err)
 	}
-	serial := cfg.Device.ID
-	if serial == "" {
-		serial, _ = os.Hostname()
+	serial := deviceID(cfg)
+	model, dtSerial := telemetry.BoardIdentity()
+	if dtSerial != "" {
+		serial = dtSerial
+	}
+	hardware := "camagent-" + runtime.GOOS + "-" + runtime.GOARCH
+	if model != "" {
+		hardware = model
+	}
+	var inputs []string
+	if cfg.Board.Tamper.Set() {
+		inputs = append(inputs, tamperInput)
 	}
 	var keys onvif.KeyframeRequester
 	if a.stage != nil {
@@ -44,22 +52,24 @@ func (a *Agent) buildONVIF(accts []auth.Account, digest onvif.HTTPDigest, video 
 	}
 	dev := onvif.DeviceInfo{
 		Manufacturer: "camagent", Model: "camagent", FirmwareVersion: a.opts.Version,
-		SerialNumber: serial, HardwareID: "camagent-" + runtime.GOOS + "-" + runtime.GOARCH, Name: cfg.Device.Name,
+		SerialNumber: serial, HardwareID: hardware, Name: cfg.Device.Name,
 		Location: cfg.ONVIF.Location,
 	}
 	s, err := onvif.New(onvif.Config{
-		Listen:       cfg.ONVIF.Listen,
-		RTSPPort:     rtspPort,
-		RTSPPath:     cfg.RTSP.Path,
-		Device:       dev,
-		Video:        video,
-		Accounts:     accts,
-		Digest:       digest,
-		Keyframes:    keys,
-		Snapshots:    snaps,
-		Discoverable: discoverable(cfg.ONVIF.DiscoveryEnabled(), cfg.ONVIF.Listen),
-		Clock:        a.opts.Clock,
-		Log:          a.opts.Log.With("component", "onvif"),
+		Listen:        cfg.ONVIF.Listen,
+		RTSPPort:      rtspPort,
+		RTSPPath:      cfg.RTSP.Path,
+		Device:        dev,
+		Video:         video,
+		Accounts:      accts,
+		Digest:        digest,
+		Keyframes:     keys,
+		Snapshots:     snaps,
+		DigitalInputs: inputs,
+		Imaging:       a.imagingBackend(),
+		Discoverable:  discoverable(cfg.ONVIF.DiscoveryEnabled(), cfg.ONVIF.Listen),
+		Clock:         a.opts.Clock,
+		Log:           a.opts.Log.With("component", "onvif"),
 	})
 	if err != nil {
 		return err
@@ -74,6 +84,17 @@ func (a *Agent) buildONVIF(accts []auth.Account, digest onvif.HTTPDigest, video 
 		return fmt.Errorf("onvif: discovery: %w", err)
 	}
 	return nil
+}
+
+// imagingBackend serves ONVIF Imaging when there is something to set:
+// the camera's controls or the board's IR-cut filter.
+func (a *Agent) imagingBackend() onvif.Imaging {
+	d := a.cfg.Board.DayNight
+	irCut := d.IRCut.Set() || d.IRCutDay.Set() || d.Illuminator.Set()
+	if a.controls == nil && !irCut {
+		return nil
+	}
+	return &imaging{ctl: a.controls, a: a, irCut: irCut}
 }
 
 // onvifProfile maps an H.264 profile name to the ONVIF Media1 enumeration.

@@ -3,8 +3,8 @@ package app
 import (
 	"errors"
 	"fmt"
-	"os"
 
+	"camagent/capture"
 	"camagent/config"
 	"camagent/telemetry"
 )
@@ -15,18 +15,9 @@ func (a *Agent) buildTelemetry() error {
 	if !cfg.MQTT.MQTTEnabled() {
 		return nil
 	}
-	id := cfg.Device.ID
+	id := deviceID(cfg)
 	if id == "" {
-		h, err := os.Hostname()
-		if err != nil {
-			return fmt.Errorf("mqtt: device.id is empty and the host name is unknown: %w", err)
-		}
-		id = h
-		probe := config.Default()
-		probe.Device.ID = id
-		if err := probe.Validate(); err != nil {
-			return fmt.Errorf("mqtt: the host name %q cannot be a device id; set device.id", id)
-		}
+		return errors.New("mqtt: device.id is empty and neither the board (device-tree serial, MAC) nor the host name gives a valid one; set device.id")
 	}
 	hash := redactedHash(cfg)
 	t, err := telemetry.New(telemetry.Options{
@@ -91,17 +82,23 @@ func (a *Agent) pipelineStats() telemetry.Pipeline {
 			AuthFailures: st.RTSP.AuthFailures, PacketsDropped: st.RTSP.PacketsDropped,
 		},
 	}
+	p.Camera.Up = true // the test pattern and the file cannot go away
 	if cfg.Source.Type == "file" {
 		p.Camera.Device = "file:" + cfg.Source.File.Path
+	}
+	if v, ok := a.source.(interface{ V4L2Stats() capture.V4L2Stats }); ok {
+		vs := v.V4L2Stats()
+		p.Camera.Device, p.Camera.Reconnects, p.Camera.Up, p.Camera.CameraFormat = vs.Device, vs.Reconnects, vs.Up, vs.CameraFormat
 	}
 	if e := st.Encoder; e != nil {
 		reason := ""
 		if r := a.encoderReason.Load(); r != nil {
 			reason = *r
 		}
-		p.Encoder = &telemetry.Encoder{Backend: e.Backend, Reason: reason, Keyframes: e.IDRs, Forced: e.ForcedIDRs, Errors: e.Errors, QueueDrops: e.QueueDropped}
+		p.Encoder = &telemetry.Encoder{Backend: e.Backend, Reason: reason, Keyframes: e.IDRs, Forced: e.ForcedIDRs, Errors: e.Errors, QueueDrops: e.QueueDropped, Restarts: e.Restarts}
 		p.EncodedBytes = e.Bytes
 	}
+	p.Board = a.boardHealth()
 	return p
 }
 
@@ -128,10 +125,13 @@ func (x agentActions) Reboot(reason string) error {
 	return x.a.opts.Reboot(reason)
 }
 
+func (x agentActions) DayNight(mode string) error { return x.a.DayNight(mode) }
+
 func (x agentActions) ConfigGet() ([]byte, error) { return config.Marshal(redacted(x.a.cfg)) }
 
-// ConfigSet validates a whole file and saves it atomically; it applies at
-// the next start. Secrets left blank ("" as config-get returns them) keep
+// ConfigSet validates a whole file, saves it atomically and applies it:
+// Run returns ErrReload a moment later (after the reply is out) and the
+// main starts the agent again with the saved file. Secrets left blank ("" as config-get returns them) keep
 // their running values, so a get-edit-set round trip does not wipe them.
 func (x agentActions) ConfigSet(data []byte) ([]string, error) {
 	if x.a.opts.ConfigPath == "" {
@@ -156,6 +156,7 @@ func (x agentActions) ConfigSet(data []byte) ([]string, error) {
 	if err := config.Save(x.a.opts.ConfigPath, cfg); err != nil {
 		return nil, err
 	}
+	x.a.reloadSoon()
 	return nil, nil
 }
 

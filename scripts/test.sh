@@ -47,5 +47,8 @@ echo "== virtual hardware bench (qemu: amd64, arm64)"
 # The static agent itself in each guest on vivid; RTSP through hostfwd,
 # decoded by ffmpeg on the host (60 frames, zero decoder errors).
 AGENT_NOBUILD=1 ./test/vm/agent.sh amd64 arm64
+# The hardware watchdog (qemu's i6300esb): 60 s of streaming without a
+# reset, then the camera unplugged -> the VM resets within 2 x timeout + grace.
+WD_NOBUILD=1 ./test/vm/watchdog.sh amd64 arm64
 
 echo "== all tests passed"

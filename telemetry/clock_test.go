@@ -1,6 +1,8 @@
 package telemetry
 
 import (
+	"camagent/internal/testtool"
+
 	"context"
 	"encoding/json"
 	"math/rand/v2"
@@ -57,20 +59,9 @@ func (f *fakeClient) SubscribeMultiple(map[string]byte, mqtt.MessageHandler) mqt
 	return doneToken{}
 }
 
-// waitFor polls cond (fake-clock tests only wait for goroutines to reach a
-// state, never for time to pass) for at most 5 s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(5 * time.Second)
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-deadline:
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
+	testtool.WaitFor(t, 5*time.Second, what, cond)
 }
 
 func fakeClockTelemetry(t *testing.T, clk *clock.Fake, stats func() Pipeline) (*Telemetry, *fakeClient) {
@@ -168,7 +159,7 @@ func TestHealthTimingWithFakeClock(t *testing.T) {
 		calls.Add(1)
 		n := frames.Load()
 		return Pipeline{Camera: Camera{Device: "testpattern", ConfiguredFPS: 30, FramesCaptured: n},
-			Encoder: &Encoder{Backend: "fake"}, EncodedBytes: n * 1000}
+			Encoder: &Encoder{Backend: "fake"}, EncodedBytes: n * 1000, Board: Board{Provisioned: true}}
 	}
 	tel, fc := fakeClockTelemetry(t, clk, stats)
 	ctx, cancel := context.WithCancel(context.Background())

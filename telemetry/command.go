@@ -42,6 +42,12 @@ type request struct {
 	cmd    Command
 	reboot RebootArgs
 	config ConfigSetArgs
+	mode   DayNightArgs
+}
+
+// DayNightArgs are the arguments of the daynight command.
+type DayNightArgs struct {
+	Mode string `json:"mode"` // auto | day | night
 }
 
 // refusal is a command that did not; id and replyTo are set when known.
@@ -212,6 +218,14 @@ func (p *parser) args(req *request, ref *refusal) {
 		}
 		if d := req.reboot.DelayS; d < 0 || d > maxRebootDelayS {
 			ref.add(ErrCodeInvalid, "args.delay_s must be between 0 and %d, got %d", maxRebootDelayS, d)
+		}
+	case CmdDayNight:
+		if err := decodeStrict(raw, &req.mode); err != nil || empty {
+			ref.add(ErrCodeInvalid, "args must be {\"mode\": \"auto\" | \"day\" | \"night\"}")
+			return
+		}
+		if m := req.mode.Mode; m != "auto" && m != "day" && m != "night" {
+			ref.add(ErrCodeInvalid, "args.mode must be auto, day or night, got %q", truncate(m, 32))
 		}
 	case CmdConfigSet:
 		if err := decodeStrict(raw, &req.config); err != nil || empty {

@@ -67,6 +67,12 @@ func (t *Telemetry) handle(ctx context.Context, m mqtt.Message) {
 			}
 		}()
 		rep.Result, _ = json.Marshal(map[string]any{"delay_s": req.reboot.DelayS})
+	case CmdDayNight:
+		if err := t.opts.Actions.DayNight(req.mode.Mode); err != nil {
+			rep.OK, rep.Errors = false, []ReplyError{{Code: ErrCodeUnavailable, Message: err.Error()}}
+			break
+		}
+		rep.Result, _ = json.Marshal(map[string]string{"mode": req.mode.Mode})
 	case CmdConfigGet:
 		y, err := t.opts.Actions.ConfigGet()
 		if err != nil {
@@ -86,7 +92,9 @@ func (t *Telemetry) handle(ctx context.Context, m mqtt.Message) {
 			rep.OK, rep.Errors = false, []ReplyError{{Code: ErrCodeUnavailable, Message: err.Error()}}
 		default:
 			t.Event(EventConfigChanged, map[string]any{"id": c.ID, "config_hash": t.opts.ConfigHash()})
-			rep.Result, _ = json.Marshal(map[string]any{"persisted": true, "restart_required": true})
+			// The agent applies it by starting its pipeline again a second
+			// from now; viewers and this MQTT session reconnect.
+			rep.Result, _ = json.Marshal(map[string]any{"persisted": true, "applying": true})
 		}
 	}
 	t.reply(c.ReplyTo, rep)

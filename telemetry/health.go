@@ -23,6 +23,7 @@ type sampler struct {
 	dropGrowing  bool
 	prevEncErr   uint64
 	encErrGrowth bool
+	prevRestarts uint64
 }
 
 type sampledEvent struct {
@@ -37,9 +38,13 @@ func (s *sampler) observe(p Pipeline, now time.Time) []sampledEvent {
 		*s = sampler{started: true, at: now, frames: p.Camera.FramesCaptured, seenFrames: p.Camera.FramesCaptured, bytes: p.EncodedBytes,
 			lastFrameAt: now, authAt: now, authBase: p.RTSP.AuthFailures, prevDropped: p.Camera.FramesDropped}
 		if p.Encoder != nil {
-			s.prevEncErr = p.Encoder.Errors
+			s.prevEncErr, s.prevRestarts = p.Encoder.Errors, p.Encoder.Restarts
 		}
 		return nil
+	}
+	if p.Encoder != nil && p.Encoder.Restarts > s.prevRestarts {
+		evs = append(evs, sampledEvent{EventEncoderRestarted, map[string]any{"backend": p.Encoder.Backend, "reason": p.Encoder.Reason, "restarts": p.Encoder.Restarts}})
+		s.prevRestarts = p.Encoder.Restarts
 	}
 	// Compared with the previous observation, not the previous rate update:
 	// a health poll between two samples must not make a stall look a
@@ -88,6 +93,7 @@ func (t *Telemetry) health() Health {
 		BootTime: t.boot, UptimeS: now.Sub(t.boot).Seconds(), Reasons: []string{},
 		System: t.opts.Host.System(t.opts.Disks), Network: t.opts.Host.Network(),
 		Camera: p.Camera, RTSP: p.RTSP, TimeSync: t.opts.Host.TimeSync(), ConfigHash: t.opts.ConfigHash(),
+		Board: p.Board,
 	}
 	if h.Network == nil {
 		h.Network = []NetIf{}
@@ -144,6 +150,18 @@ func verdict(h Health, s *sampler) (string, []string) {
 	}
 	if !h.TimeSync.Synchronized {
 		degraded = append(degraded, "time: clock not synchronised")
+	}
+	if !h.Board.Provisioned {
+		degraded = append(degraded, "device: unprovisioned (running the image's default configuration)")
+	}
+	if h.Board.Tamper != nil && *h.Board.Tamper == "open" {
+		degraded = append(degraded, "tamper: enclosure open")
+	}
+	if w := h.Board.Watchdog; w != nil && w.WatchdogReset {
+		degraded = append(degraded, "watchdog: the last boot was a watchdog reset")
+	}
+	if th := h.System.Throttled; th != nil && (th.UnderVoltage || th.Throttled) {
+		degraded = append(degraded, fmt.Sprintf("power: under-voltage %v, throttled %v (firmware flags 0x%x)", th.UnderVoltage, th.Throttled, th.Raw))
 	}
 	if h.MQTT.QueueDropped > 0 || h.MQTT.StoreDropped > 0 {
 		degraded = append(degraded, fmt.Sprintf("mqtt: %d events dropped at the queue, %d at the store bound", h.MQTT.QueueDropped, h.MQTT.StoreDropped))

@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -23,6 +24,7 @@ type fakeAgent struct {
 	reboots   atomic.Int32
 	mu        sync.Mutex
 	saved     []string
+	modes     []string
 }
 
 func (f *fakeAgent) stats() Pipeline {
@@ -31,6 +33,7 @@ func (f *fakeAgent) stats() Pipeline {
 		Camera:       Camera{Device: "testpattern", Mode: "320x240 I420", ConfiguredFPS: 30, FramesCaptured: n},
 		Encoder:      &Encoder{Backend: "fake", Reason: "test"},
 		EncodedBytes: n * 1000,
+		Board:        Board{Provisioned: true},
 	}
 }
 
@@ -38,6 +41,15 @@ func (f *fakeAgent) Keyframe()                  { f.keyframes.Add(1) }
 func (f *fakeAgent) Reboot(string) error        { f.reboots.Add(1); return nil }
 func (f *fakeAgent) RebootAvailable() error     { return nil }
 func (f *fakeAgent) ConfigGet() ([]byte, error) { return []byte("device:\n  name: x\n"), nil }
+func (f *fakeAgent) DayNight(mode string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if mode == "night" && len(f.modes) > 0 && f.modes[len(f.modes)-1] == "refuse" {
+		return errors.New("no IR-cut filter on this board")
+	}
+	f.modes = append(f.modes, mode)
+	return nil
+}
 func (f *fakeAgent) ConfigSet(y []byte) ([]string, error) {
 	if strings.Contains(string(y), "bad") {
 		return []string{"rtsp.max_readers: must be between 1 and 1024, got 0", "rtsp.write_queue: must be a power of two"}, nil

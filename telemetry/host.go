@@ -48,6 +48,8 @@ func (LinuxHost) System(disks []string) System {
 		}
 	}
 	s.CPUTempC = cpuTemp()
+	s.Model, s.Serial = BoardIdentity()
+	s.Throttled = throttled()
 	s.Disks = []Disk{}
 	for _, d := range disks {
 		var st syscall.Statfs_t

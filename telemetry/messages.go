@@ -43,17 +43,59 @@ type Health struct {
 	MQTT       MQTTStats `json:"mqtt"`
 	TimeSync   TimeSync  `json:"time_sync"`
 	ConfigHash string    `json:"config_hash"`
+	Board      Board     `json:"board"`
+}
+
+// Board is the camera board's own state: provisioning, status LED,
+// day/night, tamper switch and hardware watchdog. A feature the board
+// does not have is null.
+type Board struct {
+	Provisioned bool          `json:"provisioned"`
+	LED         *string       `json:"led"` // the pattern shown: ok, degraded, camera-lost, …
+	DayNight    *DayNight     `json:"day_night"`
+	Tamper      *string       `json:"tamper"` // open | closed
+	Watchdog    *WatchdogInfo `json:"watchdog"`
+}
+
+// DayNight is the IR-cut filter and illuminator state.
+type DayNight struct {
+	Mode  string    `json:"mode"`  // auto | day | night (the override)
+	State string    `json:"state"` // day | night
+	Since time.Time `json:"since"`
+	Luma  *float64  `json:"luma"` // mean picture luma 0..255; null before the first frame
+}
+
+// WatchdogInfo is the hardware watchdog.
+type WatchdogInfo struct {
+	TimeoutS      int  `json:"timeout_s"`
+	Feeding       bool `json:"feeding"`        // false: the pipeline stalled, the board will reset
+	WatchdogReset bool `json:"watchdog_reset"` // the last boot was caused by the watchdog
 }
 
 // System is the host's load, temperature, memory and disk.
 type System struct {
-	Load1             float64  `json:"load1"`
-	Load5             float64  `json:"load5"`
-	Load15            float64  `json:"load15"`
-	CPUTempC          *float64 `json:"cpu_temp_c"` // null when the board has no sensor
-	MemTotalBytes     uint64   `json:"mem_total_bytes"`
-	MemAvailableBytes uint64   `json:"mem_available_bytes"`
-	Disks             []Disk   `json:"disks"`
+	Load1             float64   `json:"load1"`
+	Load5             float64   `json:"load5"`
+	Load15            float64   `json:"load15"`
+	CPUTempC          *float64  `json:"cpu_temp_c"` // null when the board has no sensor
+	MemTotalBytes     uint64    `json:"mem_total_bytes"`
+	MemAvailableBytes uint64    `json:"mem_available_bytes"`
+	Disks             []Disk    `json:"disks"`
+	Model             string    `json:"model"`     // device-tree model, e.g. "Raspberry Pi 4 Model B Rev 1.5"; "" if unknown
+	Serial            string    `json:"serial"`    // device-tree serial number; "" if unknown
+	Throttled         *Throttle `json:"throttled"` // Raspberry Pi firmware flags; null elsewhere
+}
+
+// Throttle is the Raspberry Pi firmware's get_throttled word: what is
+// happening now and what happened since boot.
+type Throttle struct {
+	Raw                  uint32 `json:"raw"`
+	UnderVoltage         bool   `json:"under_voltage"`
+	FreqCapped           bool   `json:"freq_capped"`
+	Throttled            bool   `json:"throttled"`
+	SoftTempLimit        bool   `json:"soft_temp_limit"`
+	UnderVoltageOccurred bool   `json:"under_voltage_occurred"`
+	ThrottledOccurred    bool   `json:"throttled_occurred"`
 }
 
 // Disk is one file system's space.
@@ -82,6 +124,8 @@ type Camera struct {
 	FramesDropped  uint64  `json:"frames_dropped"`
 	LastFrameAgeS  float64 `json:"last_frame_age_s"`
 	Reconnects     uint64  `json:"reconnects"`
+	Up             bool    `json:"up"`                      // streaming now (a camera between unplug and reopen is down)
+	CameraFormat   string  `json:"camera_format,omitempty"` // what the camera delivers (YUYV, MJPG, …) before conversion
 }
 
 // Encoder describes the H.264 encoder; null for passthrough sources.
@@ -93,6 +137,7 @@ type Encoder struct {
 	Forced      uint64  `json:"forced_keyframes"`
 	Errors      uint64  `json:"errors"`
 	QueueDrops  uint64  `json:"queue_dropped"`
+	Restarts    uint64  `json:"restarts"` // encoder reopened after a failure
 }
 
 // RTSP describes the stream server.
@@ -138,6 +183,7 @@ const (
 	EventCameraRestored   = "camera_restored"
 	EventAuthFailureBurst = "auth_failure_burst"
 	EventConfigChanged    = "config_changed"
+	EventTamper           = "tamper"
 	EventRebootRequested  = "reboot_requested"
 	EventEncoderRestarted = "encoder_restarted"
 	EventMotionStart      = "motion_start"
@@ -192,10 +238,11 @@ const (
 // Command names.
 const (
 	CmdHealth    = "health"
+	CmdDayNight  = "daynight"
 	CmdReboot    = "reboot"
 	CmdKeyframe  = "keyframe"
 	CmdConfigGet = "config-get"
 	CmdConfigSet = "config-set"
 )
 
-var commands = []string{CmdHealth, CmdReboot, CmdKeyframe, CmdConfigGet, CmdConfigSet}
+var commands = []string{CmdHealth, CmdReboot, CmdKeyframe, CmdConfigGet, CmdConfigSet, CmdDayNight}

@@ -170,6 +170,26 @@ func TestKeyframeCommand(t *testing.T) {
 	}
 }
 
+func TestDayNightCommand(t *testing.T) {
+	broker := testtool.StartMosquitto(t, "")
+	_, fa := startTelemetry(t, "cam-dn", testMQTTConfig(broker.URL()))
+	ctl := newController(t, broker.URL(), "ctl-dn")
+	topic := Topics{"camagent", "cam-dn"}.Cmd(CmdDayNight)
+	if r := ctl.command(topic, Command{Args: json.RawMessage(`{"mode":"night"}`)}); !r.OK || string(r.Result) != `{"mode":"night"}` {
+		t.Fatalf("reply = %+v", r)
+	}
+	for _, bad := range []string{`{"mode":"dusk"}`, `{}`, `{"mode":"auto","x":1}`} {
+		if r := ctl.command(topic, Command{Args: json.RawMessage(bad)}); r.OK || !hasCode(r, ErrCodeInvalid) {
+			t.Errorf("%s: reply = %+v", bad, r)
+		}
+	}
+	fa.mu.Lock()
+	defer fa.mu.Unlock()
+	if len(fa.modes) != 1 || fa.modes[0] != "night" {
+		t.Errorf("modes applied = %v, want [night]", fa.modes)
+	}
+}
+
 func TestConfigSetRefusesBadConfigWithEveryError(t *testing.T) {
 	broker := testtool.StartMosquitto(t, "")
 	_, fa := startTelemetry(t, "cam-cfg", testMQTTConfig(broker.URL()))

@@ -47,6 +47,7 @@ type Pipeline struct {
 	Encoder      *Encoder
 	EncodedBytes uint64
 	RTSP         RTSP
+	Board        Board
 }
 
 // Actions are what commands may do to the agent. Implementations must not
@@ -60,6 +61,9 @@ type Actions interface {
 	Reboot(reason string) error
 	// ConfigGet returns the running configuration as YAML, secrets blanked.
 	ConfigGet() ([]byte, error)
+	// DayNight overrides the IR-cut filter: auto, day or night. An error
+	// says why it cannot (no IR-cut filter on this board).
+	DayNight(mode string) error
 	// ConfigSet validates and persists a whole configuration file. problems
 	// lists every validation problem; nothing changes when there is one.
 	ConfigSet(yaml []byte) (problems []string, err error)
@@ -184,6 +188,9 @@ func (t *Telemetry) Topics() Topics { return t.topics }
 
 // Connected is closed after the first successful connection.
 func (t *Telemetry) Connected() <-chan struct{} { return t.ready }
+
+// IsConnected reports whether the broker connection is up right now.
+func (t *Telemetry) IsConnected() bool { return t.connected.Load() }
 
 // BrokerURL is the broker in use (the embedded one's real address in
 // stand-alone mode), once Run has started.

@@ -28,7 +28,7 @@ var (
 )
 
 const usage = `usage:
-  camagent [run] [-config FILE] [-default-config FILE]
+  camagent [run] [-config FILE] [-default-config FILE] [-allow-reboot]
                                   run the agent (default; no FILE: development setup;
                                   -default-config is used, unprovisioned, while FILE is missing)
   camagent version                version, commit, Go version and module list (SBOM)
@@ -69,6 +69,8 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	path := fset.String("config", os.Getenv("CAMAGENT_CONFIG"), "configuration file (YAML); empty for the development setup")
 	fallback := fset.String("default-config", os.Getenv("CAMAGENT_DEFAULT_CONFIG"),
 		"configuration used while -config names a file that does not exist yet: the device runs unprovisioned")
+	allowReboot := fset.Bool("allow-reboot", os.Getenv("CAMAGENT_ALLOW_REBOOT") == "1",
+		"let the MQTT reboot command and the reset button's factory reset restart the machine (camera images set it)")
 	if err := fset.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -76,32 +78,46 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "camagent: unexpected argument %q\n%s", fset.Arg(0), usage)
 		return exitUsage
 	}
-	load, unprovisioned, err := chooseConfig(*path, *fallback)
-	if err != nil {
-		fmt.Fprintf(stderr, "camagent: %v\n", err)
-		return exitUsage
+	// A configuration saved by MQTT config-set is applied by starting the
+	// pipeline again with it, in this process: the same ports, the same
+	// MQTT session; viewers reconnect after a second or two.
+	for {
+		load, unprovisioned, err := chooseConfig(*path, *fallback)
+		if err != nil {
+			fmt.Fprintf(stderr, "camagent: %v\n", err)
+			return exitUsage
+		}
+		cfg, code := loadConfig(load, stderr)
+		if cfg == nil {
+			return code
+		}
+		log := newLogger(cfg.Log, stderr)
+		if unprovisioned {
+			// On the console of a freshly flashed board: say what to do next.
+			log.Warn("UNPROVISIONED: no configuration yet; running the default one",
+				"missing", *path, "default", load, "fix", "put camagent.yaml on the boot partition (docs/flashing.md) or send config set over MQTT")
+		}
+		opts := app.Options{Version: version, Stdout: stdout, Log: log, ConfigPath: *path, Unprovisioned: unprovisioned}
+		if *allowReboot {
+			opts.Reboot = rebootHook(log)
+		}
+		agent, err := app.New(cfg, opts)
+		if err != nil {
+			log.Error("cannot start", "err", err)
+			return exitFailure
+		}
+		err = agent.Run(ctx)
+		switch {
+		case errors.Is(err, app.ErrReload):
+			log.Info("configuration changed: starting again with it", "config", *path)
+			continue
+		case err != nil:
+			log.Error("stopped", "err", err)
+			return exitFailure
+		}
+		log.Info("stopped")
+		return exitOK
 	}
-	cfg, code := loadConfig(load, stderr)
-	if cfg == nil {
-		return code
-	}
-	log := newLogger(cfg.Log, stderr)
-	if unprovisioned {
-		// On the console of a freshly flashed board: say what to do next.
-		log.Warn("UNPROVISIONED: no configuration yet; running the default one",
-			"missing", *path, "default", load, "fix", "put camagent.yaml on the boot partition (docs/flashing.md) or send config set over MQTT")
-	}
-	agent, err := app.New(cfg, app.Options{Version: version, Stdout: stdout, Log: log, ConfigPath: *path, Unprovisioned: unprovisioned})
-	if err != nil {
-		log.Error("cannot start", "err", err)
-		return exitFailure
-	}
-	if err := agent.Run(ctx); err != nil {
-		log.Error("stopped", "err", err)
-		return exitFailure
-	}
-	log.Info("stopped")
-	return exitOK
 }
 
 // chooseConfig picks the file to load: the device's own, or the image's

@@ -33,6 +33,7 @@ const usage = `usage: camctl [flags] COMMAND
   watch                            live status, health and events
   cmd DEVICE keyframe|reboot|config-get
   cmd DEVICE config-set FILE
+  cmd DEVICE daynight auto|day|night
 exit status: 0 done; 1 failure (broker unreachable, command refused, no reply);
 2 bad command line; 3 poll incomplete (a device did not answer or answered
 with an error; the answers received are printed).
@@ -435,6 +436,11 @@ func command(ctx context.Context, o opts, args []string, stdout io.Writer) error
 			return err
 		}
 		cmdArgs, _ = json.Marshal(telemetry.ConfigSetArgs{YAML: string(y)})
+	case telemetry.CmdDayNight:
+		if len(args) != 3 {
+			return usageError{"daynight needs auto, day or night"}
+		}
+		cmdArgs, _ = json.Marshal(telemetry.DayNightArgs{Mode: args[2]})
 	default:
 		return usageError{fmt.Sprintf("unknown command %q", name)}
 	}

@@ -28,10 +28,11 @@ type device struct {
 func (d *device) stats() telemetry.Pipeline {
 	n := d.frames.Add(30)
 	return telemetry.Pipeline{Camera: telemetry.Camera{Device: "testpattern", Mode: "320x240 I420", ConfiguredFPS: 30, FramesCaptured: n},
-		Encoder: &telemetry.Encoder{Backend: "fake", Reason: "test"}, EncodedBytes: n * 1000}
+		Encoder: &telemetry.Encoder{Backend: "fake", Reason: "test"}, EncodedBytes: n * 1000, Board: telemetry.Board{Provisioned: true}}
 }
 func (d *device) Keyframe()                          { d.keyframes.Add(1) }
 func (d *device) RebootAvailable() error             { return nil }
+func (d *device) DayNight(string) error              { return nil }
 func (d *device) Reboot(string) error                { return nil }
 func (d *device) ConfigGet() ([]byte, error)         { return []byte("device:\n  name: x\n"), nil }
 func (d *device) ConfigSet([]byte) ([]string, error) { return nil, nil }

@@ -21,5 +21,5 @@ done
 say "vivid loaded: $(ls /sys/bus/platform/drivers/vivid | grep vivid || true)"
 
 export CAMAGENT_VIVID=1
-say "capture from vivid, then unplug and reload"
-capture.test -test.v -test.run 'TestVividCapture|TestVividUnplug' -test.timeout 240s
+say "capture from vivid, then unplug and reload; live picture controls"
+capture.test -test.v -test.run 'TestVividCapture|TestVividUnplug|TestVividControls' -test.timeout 300s
