@@ -11,7 +11,7 @@ import (
 
 // genericHosts are the names images ship with: a fleet of 250 cameras all
 // called "buildroot" would share one MQTT client id and one topic tree.
-var genericHosts = map[string]bool{"": true, "localhost": true, "buildroot": true, "(none)": true, "raspberrypi": true}
+var genericHosts = map[string]bool{"": true, "localhost": true, "buildroot": true, "(none)": true, "raspberrypi": true, "camagent": true}
 
 // deviceID is the configured device.id or else the board's identity: the
 // device-tree serial number, then the host name unless it is an image's
