@@ -33,12 +33,27 @@ func TestVividControls(t *testing.T) {
 		t.Fatal("no frame")
 	}
 	c := v.Controls()
+	// Run closes the controls' own handle when it ends: the tests after
+	// this one unload vivid, which an open handle would prevent.
+	runDone := make(chan error, 1)
+	runCtx, stopRun := context.WithCancel(ctx)
+	go func() { runDone <- c.Run(runCtx, time.Second) }()
+	defer func() {
+		stopRun()
+		<-runDone
+	}()
 	for _, id := range []ControlID{CtrlBrightness, CtrlContrast} {
 		cv, err := c.Control(id)
 		if err != nil {
 			t.Fatalf("%v: %v", id, err)
 		}
 		t.Logf("%v: %+v", id, cv)
+		// The next tests check that the picture is not black.
+		defer func() {
+			if err := c.SetControl(id, cv.Value); err != nil {
+				t.Errorf("restore %v: %v", id, err)
+			}
+		}()
 		want := cv.Min + (cv.Max-cv.Min)/4
 		if err := c.SetControl(id, want); err != nil {
 			t.Fatalf("set %v: %v", id, err)
@@ -53,9 +68,15 @@ func TestVividControls(t *testing.T) {
 	if _, err := c.Control(ControlID(0x0098ffff)); !errors.Is(err, ErrNoControl) {
 		t.Errorf("unknown control: %v", err)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	for _, id := range []ControlID{CtrlBrightness, CtrlContrast} {
+		cv, _ := c.Control(id)
+		t.Logf("%v now %d", id, cv.Value)
 	}
-	q.Drain()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+		q.Drain()
+	})
 }
