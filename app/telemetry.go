@@ -99,6 +99,10 @@ func (a *Agent) pipelineStats() telemetry.Pipeline {
 		p.EncodedBytes = e.Bytes
 	}
 	p.Board = a.boardHealth()
+	if a.onvif != nil {
+		o := a.onvif.Stats()
+		p.ONVIF = &telemetry.ONVIF{Requests: o.Requests, Faults: o.Faults, AuthFailures: o.AuthFailures, Busy: o.Busy}
+	}
 	return p
 }
 

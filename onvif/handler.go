@@ -42,6 +42,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveSnapshot(w, r)
 		return
 	}
+	s.n.requests.Add(1)
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -59,6 +60,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	select {
 	case s.sem <- struct{}{}:
 	default:
+		s.n.busy.Add(1)
 		s.writeFault(w, ver, faultBusy(), nil)
 		return
 	}
@@ -88,6 +90,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		acct, f, challenge, denied := s.authenticate(r, env)
 		if f != nil {
 			if denied {
+				s.n.authFailures.Add(1)
 				// A refused credential: slow the source down, without
 				// holding a request slot while waiting.
 				release()

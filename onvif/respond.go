@@ -46,6 +46,7 @@ func (s *Server) writeResponse(w http.ResponseWriter, v soapVersion, body any) {
 }
 
 func (s *Server) writeFault(w http.ResponseWriter, v soapVersion, f *Fault, challenges []string) {
+	s.n.faults.Add(1)
 	for _, c := range challenges {
 		w.Header().Add("WWW-Authenticate", c)
 	}

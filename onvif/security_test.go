@@ -346,3 +346,16 @@ func digestHeader(user, pw, nonce, opaque, uri string, nc int) string {
 	return fmt.Sprintf(`Digest username="%s", realm="camagent", nonce="%s", uri="%s", algorithm=MD5, qop=auth, nc=%s, cnonce="c0ffee", response="%s", opaque="%s"`,
 		user, nonce, uri, ncs, resp, opaque)
 }
+
+// Health counts requests, faults and refused credentials.
+func TestStatsCountRequestsFaultsAndAuthFailures(t *testing.T) {
+	s := newTestServer(t, nil)
+	wrong := newToken("admin", 1)
+	wrong.password = "admin-secret-2"
+	postSOAP(s, envelope12(newToken("admin", 2).header(), deviceInfo))
+	postSOAP(s, envelope12(wrong.header(), deviceInfo))
+	postSOAP(s, envelope12("", deviceInfo))
+	if got, want := s.Stats(), (Stats{Requests: 3, Faults: 2, AuthFailures: 1}); got != want {
+		t.Errorf("Stats = %+v, want %+v", got, want)
+	}
+}

@@ -114,6 +114,7 @@ type Server struct {
 	ops    map[xmlName]operation
 	events *eventBroker
 	logins *loginDelays
+	n      counters
 	sem    chan struct{}
 	ready  chan struct{}
 	mu     sync.Mutex

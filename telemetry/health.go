@@ -9,21 +9,29 @@ import (
 // sampler turns counters into rates and notices stalls and bursts. Only
 // the telemetry goroutine uses it.
 type sampler struct {
-	started      bool
-	at           time.Time
-	frames       uint64 // at the last rate update
-	bytes        uint64
-	seenFrames   uint64 // at the last observation
-	lastFrameAt  time.Time
-	fps, kbps    float64
-	cameraLost   bool
-	authAt       time.Time
-	authBase     uint64
-	prevDropped  uint64
-	dropGrowing  bool
-	prevEncErr   uint64
-	encErrGrowth bool
-	prevRestarts uint64
+	started       bool
+	at            time.Time
+	frames        uint64 // at the last rate update
+	bytes         uint64
+	seenFrames    uint64 // at the last observation
+	lastFrameAt   time.Time
+	fps, kbps     float64
+	cameraLost    bool
+	authAt        time.Time
+	authBase      uint64
+	prevDropped   uint64
+	dropGrowing   bool
+	prevEncErr    uint64
+	encErrGrowth  bool
+	prevRestarts  uint64
+	onvifAuthBase uint64
+}
+
+func onvifAuth(p Pipeline) uint64 {
+	if p.ONVIF == nil {
+		return 0
+	}
+	return p.ONVIF.AuthFailures
 }
 
 type sampledEvent struct {
@@ -36,7 +44,7 @@ func (s *sampler) observe(p Pipeline, now time.Time) []sampledEvent {
 	var evs []sampledEvent
 	if !s.started {
 		*s = sampler{started: true, at: now, frames: p.Camera.FramesCaptured, seenFrames: p.Camera.FramesCaptured, bytes: p.EncodedBytes,
-			lastFrameAt: now, authAt: now, authBase: p.RTSP.AuthFailures, prevDropped: p.Camera.FramesDropped}
+			lastFrameAt: now, authAt: now, authBase: p.RTSP.AuthFailures, onvifAuthBase: onvifAuth(p), prevDropped: p.Camera.FramesDropped}
 		if p.Encoder != nil {
 			s.prevEncErr, s.prevRestarts = p.Encoder.Errors, p.Encoder.Restarts
 		}
@@ -75,7 +83,10 @@ func (s *sampler) observe(p Pipeline, now time.Time) []sampledEvent {
 		if n := p.RTSP.AuthFailures - s.authBase; n >= authBurst {
 			evs = append(evs, sampledEvent{EventAuthFailureBurst, map[string]any{"service": "rtsp", "failures": n, "window_s": now.Sub(s.authAt).Seconds()}})
 		}
-		s.authAt, s.authBase = now, p.RTSP.AuthFailures
+		if n := onvifAuth(p) - s.onvifAuthBase; n >= authBurst {
+			evs = append(evs, sampledEvent{EventAuthFailureBurst, map[string]any{"service": "onvif", "failures": n, "window_s": now.Sub(s.authAt).Seconds()}})
+		}
+		s.authAt, s.authBase, s.onvifAuthBase = now, p.RTSP.AuthFailures, onvifAuth(p)
 	}
 	return evs
 }
@@ -92,7 +103,7 @@ func (t *Telemetry) health() Health {
 		Schema: SchemaHealth, Device: t.topics.Device, Time: now.UTC(), Firmware: t.opts.Version,
 		BootTime: t.boot, UptimeS: now.Sub(t.boot).Seconds(), Reasons: []string{},
 		System: t.opts.Host.System(t.opts.Disks), Network: t.opts.Host.Network(),
-		Camera: p.Camera, RTSP: p.RTSP, TimeSync: t.opts.Host.TimeSync(), ConfigHash: t.opts.ConfigHash(),
+		Camera: p.Camera, RTSP: p.RTSP, ONVIF: p.ONVIF, TimeSync: t.opts.Host.TimeSync(), ConfigHash: t.opts.ConfigHash(),
 		Board: p.Board,
 	}
 	if h.Network == nil {

@@ -40,6 +40,7 @@ type Health struct {
 	Camera     Camera    `json:"camera"`
 	Encoder    *Encoder  `json:"encoder"`
 	RTSP       RTSP      `json:"rtsp"`
+	ONVIF      *ONVIF    `json:"onvif"` // null when ONVIF is disabled
 	MQTT       MQTTStats `json:"mqtt"`
 	TimeSync   TimeSync  `json:"time_sync"`
 	ConfigHash string    `json:"config_hash"`
@@ -146,6 +147,14 @@ type RTSP struct {
 	Sessions       uint64 `json:"sessions"`
 	AuthFailures   uint64 `json:"auth_failures"`
 	PacketsDropped uint64 `json:"packets_dropped"`
+}
+
+// ONVIF describes the ONVIF server.
+type ONVIF struct {
+	Requests     uint64 `json:"requests"`
+	Faults       uint64 `json:"faults"`
+	AuthFailures uint64 `json:"auth_failures"`
+	Busy         uint64 `json:"busy"` // refused: too many requests at once
 }
 
 // MQTTStats describes this component's own queues.

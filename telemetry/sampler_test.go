@@ -31,3 +31,16 @@ func TestSamplerEncoderRestarted(t *testing.T) {
 		t.Fatalf("the same restart reported twice: %v", evs)
 	}
 }
+
+// Five refused ONVIF logins within the window are a burst of their own.
+func TestSamplerONVIFAuthBurst(t *testing.T) {
+	var s sampler
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := Pipeline{Camera: Camera{FramesCaptured: 1}, ONVIF: &ONVIF{AuthFailures: 2}}
+	s.observe(p, now)
+	p.Camera.FramesCaptured, p.ONVIF.AuthFailures = 2, 7
+	evs := s.observe(p, now.Add(authWindow))
+	if len(evs) != 1 || evs[0].typ != EventAuthFailureBurst || evs[0].data.(map[string]any)["service"] != "onvif" {
+		t.Fatalf("events %v", evs)
+	}
+}

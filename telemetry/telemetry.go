@@ -47,6 +47,7 @@ type Pipeline struct {
 	Encoder      *Encoder
 	EncodedBytes uint64
 	RTSP         RTSP
+	ONVIF        *ONVIF
 	Board        Board
 }
 
