@@ -107,8 +107,9 @@ type Telemetry struct {
 	store      *boundedStore
 	fleetBusy  atomic.Int32
 	brokerURL  atomic.Pointer[string]
-	published  atomic.Uint64 // events handed to the client
-	wake       chan struct{} // buffer 1: connection state changed
+	trying     atomic.Pointer[string] // broker of the connection attempt under way
+	published  atomic.Uint64          // events handed to the client
+	wake       chan struct{}          // buffer 1: connection state changed
 
 	// Loop-goroutine state.
 	client        mqtt.Client
@@ -311,6 +312,7 @@ func (t *Telemetry) clientOptions(ctx context.Context, brokers []string) (*mqtt.
 		o.SetTLSConfig(tlsCfg)
 	}
 	o.SetStore(t.store)
+	o.SetConnectionNotificationHandler(t.onConnNotification)
 	o.SetOnConnectHandler(t.onConnect)
 	o.SetConnectionLostHandler(func(_ mqtt.Client, err error) {
 		t.connected.Store(false)
@@ -362,6 +364,36 @@ func tlsConfig(c config.MQTTTLS, brokers []string) (*tls.Config, error) {
 		cfg.Certificates = []tls.Certificate{cert}
 	}
 	return cfg, nil
+}
+
+// onConnNotification tells the operator why the broker cannot be reached
+// (paho retries on its own and says nothing) and records which broker of
+// the failover list the connection went to.
+func (t *Telemetry) onConnNotification(_ mqtt.Client, n mqtt.ConnectionNotification) {
+	switch n := n.(type) {
+	case mqtt.ConnectionNotificationBroker:
+		u := redactURL(n.Broker)
+		t.trying.Store(&u)
+	case mqtt.ConnectionNotificationConnected:
+		if u := t.trying.Load(); u != nil {
+			t.brokerURL.Store(u)
+		}
+	case mqtt.ConnectionNotificationBrokerFailed:
+		t.log.Warn("MQTT broker unreachable, trying the next", "broker", redactURL(n.Broker), "err", n.Reason)
+	case mqtt.ConnectionNotificationFailed:
+		t.log.Warn("MQTT connection failed; retrying with backoff", "err", n.Reason)
+	}
+}
+
+// redactURL drops any user information from a broker URL before it is
+// logged or published.
+func redactURL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	c := *u
+	c.User = nil
+	return c.String()
 }
 
 // onConnect runs on its own goroutine (paho starts one per connection).
