@@ -22,4 +22,4 @@ say "vivid loaded: $(ls /sys/bus/platform/drivers/vivid | grep vivid || true)"
 
 export CAMAGENT_VIVID=1
 say "capture from vivid, then unplug and reload; live picture controls"
-capture.test -test.v -test.run 'TestVividCapture|TestVividUnplug|TestVividControls' -test.timeout 300s
+capture.test -test.v -test.run 'TestVividCapture|TestVividUnplug|TestVividControls' -test.timeout 400s
