@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -148,15 +147,7 @@ func TestFactoryResetWipesConfigAndStops(t *testing.T) {
 	cfg := loopbackConfig(t)
 	cfg.MQTT.StoreDir = store
 	cfg.MQTT.TLS.CAFile = outside
-	a, err := New(cfg, Options{ConfigPath: cfgPath})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	<-a.Ready()
+	a, done := runWithConfigPath(t, cfg, cfgPath)
 	a.factoryReset()
 	select {
 	case err := <-done:

@@ -14,6 +14,27 @@ import (
 // MQTT config-set: a bad file is refused with every problem and changes
 // nothing; a good one is saved and Run ends with ErrReload so the main
 // starts the agent again with it.
+// runWithConfigPath starts an agent that persists to path and returns
+// Run's result channel; the test owns waiting for it (Run ends by itself
+// after a reload or a factory reset), the cleanup only cancels.
+func runWithConfigPath(t *testing.T, cfg *config.Config, path string) (*Agent, <-chan error) {
+	t.Helper()
+	a, err := New(cfg, Options{ConfigPath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	select {
+	case <-a.Ready():
+	case err := <-done:
+		t.Fatalf("agent failed to start: %v", err)
+	}
+	return a, done
+}
+
 func TestConfigSetAppliesByReload(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "camagent.yaml")
 	cfg := loopbackConfig(t)
@@ -21,15 +42,7 @@ func TestConfigSetAppliesByReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(path)
-	a, err := New(cfg, Options{ConfigPath: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	<-a.Ready()
+	a, done := runWithConfigPath(t, cfg, path)
 
 	problems, err := (agentActions{a}).ConfigSet([]byte("rtsp:\n  max_readers: 0\n  write_queue: 100\n"))
 	if err != nil || len(problems) != 2 {

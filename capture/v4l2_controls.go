@@ -188,31 +188,7 @@ func (c *Controls) Control(id ControlID) (ControlValue, error) {
 // value for the sessions after a reconnect. A value outside the driver's
 // range is refused with a *ControlRangeError and nothing changes.
 func (c *Controls) SetControl(id ControlID, v int32) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	d, err := c.device()
-	if err != nil {
-		return err
-	}
-	q, err := d.query(id)
-	switch {
-	case err != nil:
-	case q.readOnly:
-		err = fmt.Errorf("%w: read-only", ErrNoControl)
-	case v < q.Min || v > q.Max:
-		err = &ControlRangeError{ID: id, Value: v, Min: q.Min, Max: q.Max}
-	default:
-		err = d.set(id, v)
-	}
-	if err != nil {
-		c.fail(err)
-		return fmt.Errorf("capture: set %v: %w", id, err)
-	}
-	if _, known := c.want[id]; !known {
-		c.order = append(c.order, id)
-	}
-	c.want[id] = v
-	return nil
+	return c.SetControls(map[ControlID]int32{id: v})
 }
 
 // SetControls sets several controls all or none: every value is checked

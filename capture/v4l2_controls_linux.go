@@ -37,13 +37,9 @@ type v4l2CtrlDevice struct {
 // openCtrlDevice opens the node the source streams from, resolved the
 // same way (Device, or the first node matching Match).
 func openCtrlDevice(cfg V4L2Config) (ctrlDevice, error) {
-	path := cfg.Device
-	if cfg.Match != "" {
-		p, err := findV4L2(cfg.Match)
-		if err != nil {
-			return nil, err
-		}
-		path = p
+	path, err := nodePath(cfg)
+	if err != nil {
+		return nil, err
 	}
 	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {

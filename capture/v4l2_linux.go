@@ -29,17 +29,22 @@ type v4l2Device struct {
 	streaming  bool
 }
 
+// nodePath is the camera's node: Device, or the first node matching Match
+// (looked up afresh each time: numbers change when a camera comes back).
+func nodePath(cfg V4L2Config) (string, error) {
+	if cfg.Match != "" {
+		return findV4L2(cfg.Match)
+	}
+	return cfg.Device, nil
+}
+
 // openV4L2Stream finds the camera, negotiates the mode, maps the buffers
 // and starts streaming. Every step is redone on a reconnect: a camera that
 // comes back is a new device as far as the driver is concerned.
 func openV4L2Stream(cfg V4L2Config, log *slog.Logger) (v4l2Stream, error) {
-	path := cfg.Device
-	if cfg.Match != "" {
-		p, err := findV4L2(cfg.Match)
-		if err != nil {
-			return nil, err
-		}
-		path = p
+	path, err := nodePath(cfg)
+	if err != nil {
+		return nil, err
 	}
 	d, err := openV4L2Node(path)
 	if err != nil {

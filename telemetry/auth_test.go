@@ -1,14 +1,12 @@
 package telemetry
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -36,23 +34,6 @@ func passwordBroker(t *testing.T, users map[string]string) *testtool.Mosquitto {
 		}
 	}
 	return testtool.StartMosquitto(t, fmt.Sprintf("allow_anonymous false\npassword_file %s\n", file))
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // Failover and broker credentials: the first broker in the list is down,
@@ -84,7 +65,7 @@ func TestBrokerFailoverWithPassword(t *testing.T) {
 
 	// The same device with a wrong password: refused by the broker, it
 	// keeps retrying with backoff and never reports itself connected.
-	var logs lockedBuffer
+	var logs testtool.SyncBuffer
 	bad := testMQTTConfig(broker.URL())
 	bad.Username, bad.Password = "cam-pw", config.Secret("wrong-password-9")
 	fa := &fakeAgent{}

@@ -22,22 +22,23 @@ type Mosquitto struct {
 	mu     sync.Mutex
 	cmd    *exec.Cmd
 	exited chan struct{}
-	log    syncBuffer
+	log    SyncBuffer
 }
 
-// syncBuffer is written by exec's copying goroutine and read by tests.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer safe for one writer goroutine (exec's
+// copier, a logger) and readers in the test.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()

@@ -99,7 +99,7 @@ for arch in "${arches[@]}"; do
       boot=$(date +%s.%N)
       VM_HOSTFWD="tcp::$rtsp-:8554,tcp::$ctl-:9000" VM_TIMEOUT="${VM_TIMEOUT:-420}" \
         VM_APPEND="AGENT_WAIT=$((ready_s + decode_s + 60))" \
-        "$VM_DIR/run.sh" "$arch" "$VM_DIR/guest/agent.sh" "$bin" "$tmp/camagent.yaml" \
+        "$VM_DIR/run.sh" "$arch" "$VM_DIR/guest/agent.sh" "$bin" "$tmp/camagent.yaml" "$VM_DIR/guest/vivid.sh" \
         >"$tmp/console" 2>&1 &
       pid=$!
       # 4. poll until the stream really answers

@@ -43,7 +43,7 @@ for arch in "${arches[@]}"; do
     rc=0
     VM_MODULES="i6300esb" VM_QEMU_ARGS="-device i6300esb" VM_TIMEOUT="${VM_TIMEOUT:-420}" \
       VM_APPEND="WD_TIMEOUT=$timeout_s WD_GRACE=$grace_s WD_HEALTHY=$healthy_s WD_WAIT=$((limit + 30))" \
-      "$VM_DIR/run.sh" "$arch" "$VM_DIR/guest/watchdog.sh" "$bin" || rc=$?
+      "$VM_DIR/run.sh" "$arch" "$VM_DIR/guest/watchdog.sh" "$bin" "$VM_DIR/guest/vivid.sh" || rc=$?
     echo "$rc" >"$tmp/rc-$arch"
   ) 2>&1 |
     while IFS= read -r l; do printf '%s %s\n' "$(date +%s.%N | cut -c1-14)" "$l"; done |

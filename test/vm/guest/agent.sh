@@ -20,23 +20,8 @@ for f in /guest/camagent-linux-*; do agent=$f; done
 say "kernel $(uname -r) on $(uname -m), agent $agent"
 "$agent" version | sed -n 1p
 
-modprobe vivid
-# The capture node, by name (no udev): vivid-000-vid-cap. /dev/videoN
-# numbers follow the load order, so do not assume video0.
-dev=""
-i=0
-while [ -z "$dev" ]; do
-  for n in /sys/class/video4linux/video*; do
-    [ -e "$n/name" ] || continue
-    case $(cat "$n/name") in
-      *vid-cap*) [ -e "/dev/${n##*/}" ] && dev=/dev/${n##*/} ;;
-    esac
-  done
-  [ -n "$dev" ] && break
-  i=$((i + 1))
-  [ $i -le 100 ] || { say "no vivid capture node appeared"; exit 2; }
-  sleep 0.1
-done
+. /guest/vivid.sh
+dev=$(vivid_capture_node) || { say "no vivid capture node appeared"; exit 2; }
 say "vivid capture node: $dev"
 sed "s|@DEVICE@|$dev|" /guest/camagent.yaml >/tmp/camagent.yaml
 

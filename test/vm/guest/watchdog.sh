@@ -22,21 +22,8 @@ for f in /guest/camagent-linux-*; do agent=$f; done
 
 modprobe i6300esb
 [ -c /dev/watchdog ] || { say "no /dev/watchdog after modprobe i6300esb"; exit 2; }
-modprobe vivid
-dev=""
-i=0
-while [ -z "$dev" ]; do
-  for n in /sys/class/video4linux/video*; do
-    [ -e "$n/name" ] || continue
-    case $(cat "$n/name") in
-      *vid-cap*) [ -e "/dev/${n##*/}" ] && dev=/dev/${n##*/} ;;
-    esac
-  done
-  [ -n "$dev" ] && break
-  i=$((i + 1))
-  [ $i -le 100 ] || { say "no vivid capture node appeared"; exit 2; }
-  sleep 0.1
-done
+. /guest/vivid.sh
+dev=$(vivid_capture_node) || { say "no vivid capture node appeared"; exit 2; }
 
 cat >/tmp/camagent.yaml <<YAML
 device: {id: vm-watchdog}
