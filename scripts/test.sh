@@ -47,6 +47,10 @@ echo "== virtual hardware bench (qemu: amd64, arm64)"
 # The static agent itself in each guest on vivid; RTSP through hostfwd,
 # decoded by ffmpeg on the host (60 frames, zero decoder errors).
 AGENT_NOBUILD=1 ./test/vm/agent.sh amd64 arm64
+# The Buildroot image's runtime (issue 8): the overlay + release binary started the
+# BusyBox-init way; first-boot provisioning from a FAT disk, kill -9 -> respawn <= 2 s,
+# RTSP via hostfwd, MQTT to a Mosquitto on the host via guestfwd.
+IMAGE_NOBUILD=1 ./test/vm/image.sh arm64 amd64
 # The hardware watchdog (qemu's i6300esb): 60 s of streaming without a
 # reset, then the camera unplugged -> the VM resets within 2 x timeout + grace.
 WD_NOBUILD=1 ./test/vm/watchdog.sh amd64 arm64

@@ -20,6 +20,11 @@
 #   VM_PVH=0    amd64: boot the bzImage instead of the extracted vmlinux
 #   VM_QEMU_ARGS extra qemu arguments, split on spaces, e.g. "-device i6300esb"
 #               or "-drive file=boot.img,format=raw,if=virtio"
+#   VM_GUESTFWD guest->host TCP forwards, separated by spaces or commas:
+#               "tcp:10.0.2.100:1883-tcp:127.0.0.1:PORT" lets the guest reach
+#               a host server on loopback at 10.0.2.100:1883 (implies VM_NET).
+#               Only 127.0.0.1 may be the target. Each guest connection gets
+#               its own host connection (see the note where it is built).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -50,13 +55,31 @@ esac
 # User-mode networking (slirp) only: restrict=on cuts the guest off from the
 # host and the outside world; hostfwd listens on loopback and still reaches it.
 net=(-nic none)
-if [ -n "${VM_HOSTFWD:-}" ] || [ "${VM_NET:-0}" = 1 ]; then
+if [ -n "${VM_HOSTFWD:-}" ] || [ -n "${VM_GUESTFWD:-}" ] || [ "${VM_NET:-0}" = 1 ]; then
   netdev="user,id=n0,restrict=on"
-  for rule in ${VM_HOSTFWD//,/ }; do
+  hostfwd=${VM_HOSTFWD:-} guestfwd=${VM_GUESTFWD:-} # set -u: either may be unset
+  for rule in ${hostfwd//,/ }; do
     [[ $rule =~ ^(tcp|udp):([^:]*):([0-9]+)-(.*)$ ]] || die "bad VM_HOSTFWD rule '$rule' (want tcp::HOSTPORT-:GUESTPORT)"
     addr=${BASH_REMATCH[2]:-127.0.0.1}
     [ "$addr" = 127.0.0.1 ] || die "VM_HOSTFWD rule '$rule': only 127.0.0.1 may listen"
     netdev+=",hostfwd=${BASH_REMATCH[1]}:$addr:${BASH_REMATCH[3]}-${BASH_REMATCH[4]}"
+  done
+  # guestfwd works with restrict=on (slirp lets connections to a guestfwd
+  # address through). Its plain "-tcp:HOST:PORT" target is a qemu chardev:
+  # ONE host connection, opened when qemu starts and shared by every guest
+  # connection, so a client that reconnects (an MQTT client after a restart)
+  # would write into the old stream. The "cmd:" target runs a command per
+  # guest connection with the connection on its stdin/stdout (qemu splits it
+  # like a shell, no redirections): bash's /dev/tcp opens a fresh host
+  # connection each time (no nc or socat needed).
+  for rule in ${guestfwd//,/ }; do
+    [[ $rule =~ ^tcp:([0-9.]+):([0-9]+)-tcp:([^:]+):([0-9]+)$ ]] ||
+      die "bad VM_GUESTFWD rule '$rule' (want tcp:10.0.2.100:GUESTPORT-tcp:127.0.0.1:HOSTPORT)"
+    [ "${BASH_REMATCH[3]}" = 127.0.0.1 ] || die "VM_GUESTFWD rule '$rule': only 127.0.0.1 may be the target"
+    # No commas in the command (netdev's separator); the first side to end
+    # (guest or host closed) ends both, so the other side sees the close.
+    # "<&0": a background job of a script reads /dev/null unless told.
+    netdev+=",guestfwd=tcp:${BASH_REMATCH[1]}:${BASH_REMATCH[2]}-cmd:bash -c 'exec 2>/dev/null 3<>/dev/tcp/127.0.0.1/${BASH_REMATCH[4]} || exit 1; cat <&3 & r=\$!; cat <&0 >&3 & w=\$!; wait -n; kill \$r \$w'"
   done
   # romfile= : no PXE option ROM, so ipxe-qemu is not needed.
   # shellcheck disable=SC2054

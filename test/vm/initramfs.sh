@@ -12,6 +12,11 @@
 # Modules: vivid (capture), vicodec (M2M codec), gpio-sim (+configfs) and
 # gpio-mockup (GPIO), virtio_pci/virtio_net (user-mode networking), plus any
 # listed in VM_MODULES (space-separated names, e.g. "i6300esb").
+#
+# VM_OVERLAY (optional): space-separated directories whose contents are
+# copied over the root of the initramfs, in order, modes kept (a root-
+# filesystem overlay: /usr/bin/..., /etc/init.d/...). Applied after busybox,
+# /init and /guest, so an overlay must not bring its own /init or /guest.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -36,6 +41,14 @@ for f; do
   name=$(basename "$f")
   [ "$name" != test.sh ] || die "a FILE may not be named test.sh (that is the guest script)"
   cp -p "$f" "$stage/guest/$name"
+done
+
+for d in ${VM_OVERLAY:-}; do
+  [ -d "$d" ] || die "VM_OVERLAY: $d is not a directory"
+  for own in init guest bin/busybox; do
+    [ ! -e "$d/$own" ] || die "VM_OVERLAY: $d/$own would replace the bench's own /$own"
+  done
+  cp -a "$d/." "$stage/"
 done
 
 # Copy each module with its dependencies (in modprobe's order), keeping the
