@@ -95,6 +95,20 @@ type Encoder struct {
 	KeyframeOnJoin *bool `yaml:"keyframe_on_join"`
 	// KeyframeMinInterval rate-limits forced IDRs; default 500ms, 0..10s.
 	KeyframeMinInterval time.Duration `yaml:"keyframe_min_interval"`
+	// SubStream is a second, smaller H.264 stream of the same pictures for
+	// NVR previews and analytics (ONVIF's second profile, rtsp.sub_path).
+	SubStream SubStream `yaml:"sub_stream"`
+}
+
+// SubStream configures the lower-resolution second stream.
+type SubStream struct {
+	// Mode is auto (default: on when the main stream uses a hardware
+	// encoder, which can run a second instance cheaply; off with the
+	// software encoder, where it costs CPU), on or off.
+	Mode        string `yaml:"mode"`
+	Width       int    `yaml:"width"`        // even, 64..1920, smaller than the main picture; default 640
+	Height      int    `yaml:"height"`       // even, 64..1080; default 360
+	BitrateKbps int    `yaml:"bitrate_kbps"` // 64..50000; default 512
 }
 
 // RTSP configures the stream server.
@@ -103,6 +117,8 @@ type RTSP struct {
 	Listen string `yaml:"listen"`
 	// Path of the stream; default "/stream". Must start with '/'.
 	Path string `yaml:"path"`
+	// SubPath is the sub stream's path (encoder.sub_stream); default "/sub".
+	SubPath string `yaml:"sub_path"`
 	// UDP enables the UDP transport on UDPRTPPort and UDPRTPPort+1; default true.
 	UDP *bool `yaml:"udp"`
 	// UDPRTPPort is the even RTP port; RTCP uses the next one. Default 8000.

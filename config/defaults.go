@@ -72,10 +72,12 @@ func Default() *Config {
 			BitrateKbps:         DefaultBitrateKbps,
 			KeyframeOnJoin:      ptr(true),
 			KeyframeMinInterval: DefaultKeyframeMinInterval,
+			SubStream:           SubStream{Mode: "auto", Width: 640, Height: 360, BitrateKbps: 512},
 		},
 		RTSP: RTSP{
 			Listen:           DefaultListen,
 			Path:             DefaultPath,
+			SubPath:          "/sub",
 			UDP:              ptr(true),
 			UDPRTPPort:       DefaultUDPRTPPort,
 			MaxReaders:       DefaultMaxReaders,

@@ -190,6 +190,15 @@ func (v *validator) encoder(e Encoder) {
 	if e.KeyframeMinInterval < 0 || e.KeyframeMinInterval > maxKeyframeInterval {
 		v.bad("encoder.keyframe_min_interval", "must be between 0s and %s, got %s", maxKeyframeInterval, e.KeyframeMinInterval)
 	}
+	s := e.SubStream
+	v.oneOf("encoder.sub_stream.mode", s.Mode, []string{"auto", "on", "off"})
+	if s.Width < minWidth || s.Width > 1920 || s.Width%2 != 0 {
+		v.bad("encoder.sub_stream.width", "must be an even number between %d and 1920, got %d", minWidth, s.Width)
+	}
+	if s.Height < minHeight || s.Height > 1080 || s.Height%2 != 0 {
+		v.bad("encoder.sub_stream.height", "must be an even number between %d and 1080, got %d", minHeight, s.Height)
+	}
+	v.between("encoder.sub_stream.bitrate_kbps", s.BitrateKbps, minBitrate, maxBitrate)
 }
 
 func (v *validator) rtsp(r RTSP) {
@@ -204,6 +213,11 @@ func (v *validator) rtsp(r RTSP) {
 		// Different protocols could share a number, but the same number
 		// for two services confuses firewall rules and port forwards.
 		v.bad("rtsp.udp_rtp_port", "%d and RTCP port %d must differ from the RTSP port %d", p, p+1, rtspPort)
+	}
+	if !strings.HasPrefix(r.SubPath, "/") || strings.ContainsFunc(r.SubPath, badPathRune) {
+		v.bad("rtsp.sub_path", "must start with '/' and contain no whitespace, control characters, '?' or '#', got %s", quote(r.SubPath))
+	} else if strings.Trim(r.SubPath, "/") == strings.Trim(r.Path, "/") {
+		v.bad("rtsp.sub_path", "must differ from rtsp.path %s", quote(r.Path))
 	}
 	v.between("rtsp.max_readers", r.MaxReaders, 1, maxMaxReaders)
 	if q := r.WriteQueue; q < minQueue || q > maxQueue || bits.OnesCount(uint(q)) != 1 {
