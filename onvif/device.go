@@ -2,6 +2,7 @@ package onvif
 
 import (
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -28,7 +29,7 @@ func getSystemDateAndTime(c *call) (any, error) {
 }
 
 func getDeviceInformation(c *call) (any, error) {
-	d := c.s.cfg.Device
+	d := c.s.device()
 	return getDeviceInformationResponse{Manufacturer: d.Manufacturer, Model: d.Model, FirmwareVersion: d.FirmwareVersion, SerialNumber: d.SerialNumber, HardwareID: d.HardwareID}, nil
 }
 
@@ -46,7 +47,7 @@ func getCapabilities(c *call) (any, error) {
 	if want("Device") {
 		caps.Device = &deviceCapabilities{XAddr: c.xaddr(DevicePath)}
 		caps.Device.System.SupportedVersions = []version{onvifVersion}
-		caps.Device.System.DiscoveryBye = c.s.cfg.Discoverable
+		caps.Device.System.DiscoveryBye = c.s.discoverable()
 	}
 	if want("Events") {
 		caps.Events = &eventsCapabilities{XAddr: c.xaddr(eventsPath), WSPullPointSupport: true}
@@ -77,8 +78,15 @@ func containsString(list []string, s string) bool {
 func (c *call) deviceServiceCaps() deviceServiceCapabilities {
 	var d deviceServiceCapabilities
 	d.Security.UsernameToken = true
-	d.Security.HTTPDigest = c.s.cfg.Digest != nil
-	d.System.DiscoveryBye = c.s.cfg.Discoverable // Bye is sent at stop
+	d.Security.HTTPDigest = c.s.digest() != nil
+	d.System.DiscoveryBye = c.s.discoverable() // Bye is sent at stop
+	// Networking belongs to the device image (doc.go); users are
+	// configurable only through an Admin.
+	d.System.NetworkConfigNotSupported = true
+	d.System.UserConfigNotSupported = c.s.cfg.Admin == nil
+	if c.s.cfg.Admin != nil {
+		d.Security.MaxUsers, d.Security.MaxUserNameLength, d.Security.MaxPasswordLength = maxUsers, maxUserNameLen, maxPasswordLen
+	}
 	return d
 }
 
@@ -110,10 +118,15 @@ func getServices(c *call) (any, error) {
 }
 
 func getScopes(c *call) (any, error) {
-	items := scopeItems(c.s.cfg.Device)
+	d := c.s.device()
+	items := scopeItems(d)
 	out := make([]scope, len(items))
 	for i, it := range items {
 		out[i] = scope{Def: "Fixed", Item: it}
+		// With an Admin the name and location are set by SetScopes.
+		if c.s.cfg.Admin != nil && (it == scopeName+url.PathEscape(d.Name) || d.Location != "" && i == len(items)-1) {
+			out[i].Def = "Configurable"
+		}
 	}
 	return getScopesResponse{Scopes: out}, nil
 }
@@ -178,7 +191,7 @@ func getNetworkProtocols(c *call) (any, error) {
 
 func getUsers(c *call) (any, error) {
 	var out []user
-	for _, a := range c.s.users.list() {
+	for _, a := range c.s.users.Load().list() {
 		out = append(out, user{Username: a.Name, UserLevel: userLevel(a.Role)})
 	}
 	return getUsersResponse{Users: out}, nil
@@ -201,7 +214,7 @@ func getWsdlURL(*call) (any, error) { return getWsdlURLResponse{URL: wsdlURL}, n
 // getDiscoveryMode reports whether the WS-Discovery responder runs
 // (Config.Discoverable, from onvif.discovery).
 func getDiscoveryMode(c *call) (any, error) {
-	if c.s.cfg.Discoverable {
+	if c.s.discoverable() {
 		return getDiscoveryModeResponse{Mode: "Discoverable"}, nil
 	}
 	return getDiscoveryModeResponse{Mode: "NonDiscoverable"}, nil

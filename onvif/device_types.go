@@ -138,8 +138,11 @@ type deviceServiceCapabilities struct {
 		HostnameFromDHCP  bool `xml:"HostnameFromDHCP,attr"`
 	} `xml:"tds:Network"`
 	Security struct {
-		UsernameToken bool `xml:"UsernameToken,attr"`
-		HTTPDigest    bool `xml:"HttpDigest,attr"`
+		UsernameToken     bool `xml:"UsernameToken,attr"`
+		HTTPDigest        bool `xml:"HttpDigest,attr"`
+		MaxUsers          int  `xml:"MaxUsers,attr,omitempty"`
+		MaxUserNameLength int  `xml:"MaxUserNameLength,attr,omitempty"`
+		MaxPasswordLength int  `xml:"MaxPasswordLength,attr,omitempty"`
 	} `xml:"tds:Security"`
 	System struct {
 		DiscoveryResolve bool `xml:"DiscoveryResolve,attr"`
@@ -148,6 +151,9 @@ type deviceServiceCapabilities struct {
 		SystemBackup     bool `xml:"SystemBackup,attr"`
 		SystemLogging    bool `xml:"SystemLogging,attr"`
 		FirmwareUpgrade  bool `xml:"FirmwareUpgrade,attr"`
+		// What the device does not offer over ONVIF.
+		NetworkConfigNotSupported bool `xml:"NetworkConfigNotSupported,attr"`
+		UserConfigNotSupported    bool `xml:"UserConfigNotSupported,attr"`
 	} `xml:"tds:System"`
 }
 

@@ -78,10 +78,14 @@ type Discovery struct {
 	limit    *replyLimiter // reader goroutine only
 	ready    chan struct{}
 
-	mu     sync.Mutex
-	ifaces []NetInterface // joined interfaces
-	addr   net.Addr
-	stats  DiscoveryStats
+	changed chan struct{} // SetScopes: announce the new scopes with Hello
+
+	mu       sync.Mutex
+	ifaces   []NetInterface // joined interfaces
+	addr     net.Addr
+	stats    DiscoveryStats
+	device   DeviceInfo // cfg.Device with the current name and location
+	metadata int        // MetadataVersion, bumped when the scopes change
 }
 
 // DeviceUUID derives a stable endpoint reference from the device's serial,
@@ -121,8 +125,29 @@ func NewDiscovery(cfg DiscoveryConfig) (*Discovery, error) {
 		instance: uint64(cfg.Clock.Now().Unix()),
 		limit: newReplyLimiter(discoveryPerRate, discoveryPerBurst,
 			discoveryGlobalRate, discoveryGlobalBurs, discoverySources),
-		ready: make(chan struct{}),
+		ready:   make(chan struct{}),
+		changed: make(chan struct{}, 1),
+		device:  cfg.Device, metadata: 1,
 	}, nil
+}
+
+// SetScopes changes the name and location scopes Probe matches and Hello
+// carry (what SetScopes on the device service set; app calls it from its
+// Admin). It bumps MetadataVersion and, while Run runs, announces the
+// change with Hello, as WS-Discovery asks when a target's metadata changes.
+func (d *Discovery) SetScopes(name, location string) {
+	d.mu.Lock()
+	if d.device.Name == name && d.device.Location == location {
+		d.mu.Unlock()
+		return
+	}
+	d.device.Name, d.device.Location = name, location
+	d.metadata++
+	d.mu.Unlock()
+	select {
+	case d.changed <- struct{}{}:
+	default:
+	}
 }
 
 // Ready is closed once the socket is bound and Hello was sent.
@@ -171,7 +196,10 @@ func (d *Discovery) eligible() []NetInterface {
 
 // target describes the device as seen through one local address.
 func (d *Discovery) target(local netip.Addr, hw string) target {
-	scopes := scopeItems(d.cfg.Device)
+	d.mu.Lock()
+	dev, metadata := d.device, d.metadata
+	d.mu.Unlock()
+	scopes := scopeItems(dev)
 	if hw != "" {
 		scopes = append(scopes, macScope(hw))
 	}
@@ -179,7 +207,7 @@ func (d *Discovery) target(local netip.Addr, hw string) target {
 		endpoint: d.cfg.Endpoint,
 		scopes:   scopes,
 		xaddrs:   "http://" + net.JoinHostPort(local.String(), strconv.Itoa(d.cfg.HTTPPort())) + DevicePath,
-		metadata: 1,
+		metadata: metadata,
 	}
 }
 
@@ -290,6 +318,8 @@ loop:
 			break loop
 		case <-tick.C():
 			d.rescan(pc, joined)
+		case <-d.changed:
+			d.announce(pc, hello)
 		}
 	}
 	stopSender()

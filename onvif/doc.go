@@ -13,6 +13,19 @@
 // the only importer; app raises events with Server.PublishEvent and
 // Server.SetDigitalInput, and backs the Imaging service with an Imaging.
 //
+// Device management (admin*.go): with a Config.Admin, CreateUsers,
+// DeleteUsers, SetUser, Set/Add/RemoveScopes, SetDiscoveryMode,
+// SetSystemDateAndTime (Manual, UTC), SystemReboot,
+// SetSystemFactoryDefault and Media/Media2 SetVideoEncoderConfiguration
+// are validated here, applied and persisted by the Admin, and then
+// answered from the new state; without one they answer
+// ter:ActionNotSupported. Set operations either take effect or answer a
+// fault, never a pretended success. The network Set operations
+// (SetHostname, SetDNS, SetNetworkInterfaces, SetNetworkProtocols,
+// SetNetworkDefaultGateway, SetNTP, ...) always answer
+// ter:ActionNotSupported: the device image owns networking, and the
+// device service capabilities say so (NetworkConfigNotSupported).
+//
 // Security properties (project security notes, section 3):
 //
 //   - Requests are parsed with a 1 MiB body limit, a nesting depth limit and

@@ -2,8 +2,11 @@ package onvif
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"testing"
+
+	"camagent/auth"
 )
 
 // FuzzEnvelope feeds arbitrary bytes to the envelope parser and the
@@ -48,4 +51,58 @@ func depth(n *node) int {
 		d = max(d, depth(k))
 	}
 	return d + 1
+}
+
+// adminOps are the operations FuzzAdminOps drives.
+var adminOps = []string{"CreateUsers", "DeleteUsers", "SetUser", "SetScopes", "AddScopes", "RemoveScopes",
+	"SetDiscoveryMode", "SetSystemDateAndTime", "SystemReboot", "SetSystemFactoryDefault",
+	"SetVideoEncoderConfiguration", "GetVideoEncoderConfigurationOptions"}
+
+// FuzzAdminOps feeds request bodies to the administration handlers as an
+// administrator. Seeds: the Admin golden requests. A refusal must be a
+// Fault and must not have called the Admin; a success must render, and
+// the accounts must keep an administrator and the configuration's rules.
+func FuzzAdminOps(f *testing.F) {
+	for _, c := range adminGoldenCases {
+		f.Add([]byte(envelope12("", c.body)))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		env, err := parseEnvelope(bytes.NewReader(data))
+		if err != nil || !containsString(adminOps, env.op.Local) {
+			return
+		}
+		s, fa := newAdminServer(t)
+		op, ok := s.ops[env.op]
+		if !ok {
+			return
+		}
+		c := &call{s: s.Server, env: env, arg: env.body, base: "http://192.0.2.10:8080", host: "192.0.2.10",
+			acct: auth.Account{Name: "admin", Role: auth.RoleAdministrator}, path: DevicePath, ctx: context.Background()}
+		resp, err := op.handle(c)
+		if err != nil {
+			var fl *Fault
+			if !errors.As(err, &fl) {
+				t.Fatalf("non-fault error %v", err)
+			}
+			if got := fa.callList(); got != "" {
+				t.Fatalf("fault %v after admin calls %s", fl, got)
+			}
+			return
+		}
+		if _, err := render(soap12, resp); err != nil {
+			t.Fatalf("response does not render: %v", err)
+		}
+		accts := s.users.Load().accounts()
+		if !hasAdministrator(accts) || len(accts) > maxUsers {
+			t.Fatalf("%d accounts, administrator %v", len(accts), hasAdministrator(accts))
+		}
+		for _, a := range accts {
+			if checkUserName(a.Name) != nil || checkPassword(userReq{password: a.Password, hasPassword: true}, "Password") != nil {
+				t.Fatalf("account %q breaks the rules", a.Name)
+			}
+		}
+		if v := s.video(); v.FPS < 1 || v.FPS > 30 || v.BitrateKbps < 256 || v.BitrateKbps > 8000 || v.GOP < 1 || v.GOP > 120 {
+			t.Fatalf("video out of options: %+v", v)
+		}
+	})
 }

@@ -73,9 +73,10 @@ type goldenTable struct {
 	cases []goldenCase
 }
 
-// goldenTables: the default server, and one with the optional services
-// (Imaging, digital inputs) configured.
-var goldenTables = []goldenTable{{nil, goldenCases}, {withOptionalServices, optionalGoldenCases}}
+// goldenTables: the default server, one with the optional services
+// (Imaging, digital inputs) configured, and one with an Admin backend
+// (admin_test.go).
+var goldenTables = []goldenTable{{nil, goldenCases}, {withOptionalServices, optionalGoldenCases}, {withAdmin, adminGoldenCases}}
 
 // forEachGolden calls f for every case of every table, with a sequence
 // number unique across tables.

@@ -29,6 +29,8 @@ type call struct {
 	acct auth.Account
 	path string          // request path: pull-point subscriptions are addressed by it
 	ctx  context.Context // the request's, for long polls
+	// after runs once the successful response is written.
+	after func()
 }
 
 // ServeHTTP serves SOAP on every /onvif/ path; the operation is chosen by
@@ -123,6 +125,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeResponse(w, env.version, resp)
+	if c.after != nil {
+		c.after() // e.g. SystemReboot: only once the answer is written
+	}
 }
 
 // versionOf maps the Content-Type to the SOAP version it announces.
@@ -154,12 +159,13 @@ func asFault(err error) *Fault {
 // guessing produces, as opposed to stale nonces or missing credentials.
 func (s *Server) authenticate(r *http.Request, env *envelope) (acct auth.Account, f *Fault, challenge []string, denied bool) {
 	remote := remoteAddr(r)
+	dg := s.digest() // one verifier for the whole request (SetHTTPDigest)
 	authed := false
 	if h := r.Header.Get("Authorization"); h != "" {
-		if s.cfg.Digest == nil {
+		if dg == nil {
 			return acct, faultNotAuthorized(), nil, false
 		}
-		a, err := s.cfg.Digest.Verify(r.Method, r.RequestURI, h, remote)
+		a, err := dg.Verify(r.Method, r.RequestURI, h, remote)
 		if err != nil {
 			s.log.Info("onvif: HTTP digest refused", "remote", r.RemoteAddr, "err", err)
 			if errors.Is(err, auth.ErrBusy) {
@@ -167,7 +173,7 @@ func (s *Server) authenticate(r *http.Request, env *envelope) (acct auth.Account
 			}
 			f := faultNotAuthorized()
 			f.Status = http.StatusUnauthorized
-			return acct, f, s.cfg.Digest.Challenge(remote, errors.Is(err, auth.ErrStale)), errors.Is(err, auth.ErrDenied)
+			return acct, f, dg.Challenge(remote, errors.Is(err, auth.ErrStale)), errors.Is(err, auth.ErrDenied)
 		}
 		acct, authed = a, true
 	}
@@ -187,11 +193,11 @@ func (s *Server) authenticate(r *http.Request, env *envelope) (acct auth.Account
 		acct, authed = a, true
 	}
 	if !authed {
-		if s.cfg.Digest != nil {
+		if dg != nil {
 			// Core: no credentials at all means the client wants Digest.
 			f := faultNotAuthorized()
 			f.Status = http.StatusUnauthorized
-			return acct, f, s.cfg.Digest.Challenge(remote, false), false
+			return acct, f, dg.Challenge(remote, false), false
 		}
 		return acct, faultNotAuthorized(), nil, false
 	}
@@ -208,7 +214,7 @@ func (s *Server) verifyToken(sec *node) (auth.Account, error) {
 	if t.at.Before(now.Add(-s.cfg.Window)) || t.at.After(now.Add(s.cfg.Window)) {
 		return auth.Account{}, errStale
 	}
-	a, ok := s.users.verify(t)
+	a, ok := s.users.Load().verify(t)
 	if !ok {
 		return auth.Account{}, errDenied
 	}

@@ -25,7 +25,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	for _, h := range []string{wrong.header(), text.header(), stale.header(), newToken("viewer", 4).header(), newToken("viewer", 5).header()} {
 		postSOAP(s, envelope12(h, `<tds:GetUsers/>`))
 	}
-	logged := buf.String() + fmt.Sprintf("%v %+v %#v", s.users, s.cfg, s.cfg)
+	logged := buf.String() + fmt.Sprintf("%v %+v %#v", s.users.Load(), s.cfg, s.cfg)
 	for _, a := range testAccounts {
 		if strings.Contains(logged, a.Password) {
 			t.Errorf("password of %s appears:\n%s", a.Name, logged)

@@ -15,7 +15,7 @@ func (c *call) mediaServiceCaps() mediaServiceCapabilities {
 	m.Profiles.Max = 1
 	m.Streaming.RTPTCP = true
 	m.Streaming.RTPRTSPTCP = true
-	m.Snapshot = c.s.cfg.Snapshots != nil && c.s.cfg.Digest != nil
+	m.Snapshot = c.s.cfg.Snapshots != nil && c.s.digest() != nil
 	return m
 }
 
@@ -25,12 +25,12 @@ func getMediaServiceCapabilities(c *call) (any, error) {
 
 func (s *Server) sourceConfig() videoSourceConfiguration {
 	v := videoSourceConfiguration{Token: vscToken, Name: "VideoSourceConfig", UseCount: 1, SourceToken: sourceToken}
-	v.Bounds.Width, v.Bounds.Height = s.cfg.Video.Width, s.cfg.Video.Height
+	v.Bounds.Width, v.Bounds.Height = s.video().Width, s.video().Height
 	return v
 }
 
 func (s *Server) encoderConfig() videoEncoderConfiguration {
-	v := s.cfg.Video
+	v := s.video()
 	e := videoEncoderConfiguration{Token: vecToken, Name: "H264Main", UseCount: 1, Encoding: "H264",
 		Resolution: resolution{v.Width, v.Height}, Quality: 5, SessionTimeout: "PT60S"}
 	e.RateControl.FrameRateLimit = v.FPS
@@ -69,7 +69,7 @@ func getProfile(c *call) (any, error) {
 }
 
 func getVideoSources(c *call) (any, error) {
-	v := c.s.cfg.Video
+	v := c.s.video()
 	return getVideoSourcesResponse{Sources: []videoSource{{Token: sourceToken, Framerate: float64(v.FPS), Resolution: resolution{v.Width, v.Height}}}}, nil
 }
 
@@ -95,9 +95,9 @@ func getVideoEncoderConfiguration(c *call) (any, error) {
 	return getVideoEncoderConfigurationResponse{Config: c.s.encoderConfig()}, nil
 }
 
-// getVideoEncoderConfigurationOptions answers the options of the running
-// encoder: the configuration is fixed by the agent's config file, so every
-// range is the current value.
+// getVideoEncoderConfigurationOptions answers what SetVideoEncoderConfiguration
+// accepts: Config.VideoOptions with an Admin, else the current values
+// only. With an Admin the bitrate range is added (H264Options2).
 func getVideoEncoderConfigurationOptions(c *call) (any, error) {
 	if t := c.token("ConfigurationToken"); t != "" && t != vecToken {
 		return nil, faultInvalidArgVal("NoConfig", "The requested configuration does not exist")
@@ -105,14 +105,18 @@ func getVideoEncoderConfigurationOptions(c *call) (any, error) {
 	if t := c.token("ProfileToken"); t != "" && t != profileToken {
 		return nil, faultInvalidArgVal("NoProfile", "The requested profile token does not exist")
 	}
-	v := c.s.cfg.Video
+	v, o := c.s.video(), c.s.videoOptions()
 	var r getVideoEncoderConfigurationOptionsResponse
 	r.Options.QualityRange = intRange{5, 5}
-	r.Options.H264.Resolutions = []resolution{{v.Width, v.Height}}
-	r.Options.H264.GovLengthRange = intRange{v.GOP, v.GOP}
-	r.Options.H264.FrameRateRange = intRange{v.FPS, v.FPS}
-	r.Options.H264.EncodingInterval = intRange{1, 1}
-	r.Options.H264.Profiles = []string{v.Profile}
+	h := h264Options{GovLengthRange: intRange{o.GOPMin, o.GOPMax}, FrameRateRange: intRange{o.FPSMin, o.FPSMax},
+		EncodingInterval: intRange{1, 1}, Profiles: []string{v.Profile}}
+	for _, sz := range o.Resolutions {
+		h.Resolutions = append(h.Resolutions, resolution{sz.Width, sz.Height})
+	}
+	r.Options.H264 = h
+	if c.s.cfg.Admin != nil {
+		r.Options.Extension = &videoEncoderOptionsExtension{H264: h264Options2{h264Options: h, BitrateRange: intRange{o.BitrateMinKbps, o.BitrateMaxKbps}}}
+	}
 	return r, nil
 }
 

@@ -19,7 +19,7 @@ func (c *call) media2Caps() rawResponse {
 	r := raw("tr2:Capabilities", `<tr2:ProfileCapabilities MaximumNumberOfProfiles="1" ConfigurationsSupported="VideoSource VideoEncoder"/>`+
 		`<tr2:StreamingCapabilities RTSPStreaming="true" RTPMulticast="false" RTP_RTSP_TCP="true" NonAggregateControl="false" AutoStartMulticast="false"/>`,
 		"tr2", nsTR2)
-	snap := c.s.cfg.Snapshots != nil && c.s.cfg.Digest != nil
+	snap := c.s.cfg.Snapshots != nil && c.s.digest() != nil
 	r.Attrs = append(r.Attrs, attr("SnapshotUri", strconv.FormatBool(snap)), attr("Rotation", "false"), attr("VideoSourceMode", "false"), attr("OSD", "false"))
 	return r
 }
@@ -29,14 +29,14 @@ func getMedia2ServiceCapabilities(c *call) (any, error) {
 }
 
 func (s *Server) media2Source(elem string) string {
-	v := s.cfg.Video
+	v := s.video()
 	return `<tr2:` + elem + ` token="` + vscToken + `"><tt:Name>VideoSourceConfig</tt:Name><tt:UseCount>1</tt:UseCount>` +
 		`<tt:SourceToken>` + sourceToken + `</tt:SourceToken><tt:Bounds x="0" y="0" width="` + strconv.Itoa(v.Width) +
 		`" height="` + strconv.Itoa(v.Height) + `"/></tr2:` + elem + `>`
 }
 
 func (s *Server) media2Encoder(elem string) string {
-	v := s.cfg.Video
+	v := s.video()
 	return `<tr2:` + elem + ` token="` + vecToken + `" GovLength="` + strconv.Itoa(v.GOP) + `" Profile="` + esc(v.Profile) + `">` +
 		`<tt:Name>H264Main</tt:Name><tt:UseCount>1</tt:UseCount><tt:Encoding>H264</tt:Encoding>` +
 		`<tt:Resolution><tt:Width>` + strconv.Itoa(v.Width) + `</tt:Width><tt:Height>` + strconv.Itoa(v.Height) + `</tt:Height></tt:Resolution>` +

@@ -67,14 +67,15 @@ func TestMedia2ResponsesValidateAgainstXSD(t *testing.T) {
 	var files []string
 	seq := 0
 	for name, body := range map[string]string{
-		"tr2-GetServiceCapabilities":        `<tr2:GetServiceCapabilities` + tr2NS + `/>`,
-		"tr2-GetProfiles":                   `<tr2:GetProfiles` + tr2NS + `><tr2:Type>All</tr2:Type></tr2:GetProfiles>`,
-		"tr2-GetStreamUri":                  `<tr2:GetStreamUri` + tr2NS + `><tr2:Protocol>RTSP</tr2:Protocol><tr2:ProfileToken>profile_main</tr2:ProfileToken></tr2:GetStreamUri>`,
-		"tr2-GetVideoEncoderConfigurations": `<tr2:GetVideoEncoderConfigurations` + tr2NS + `/>`,
-		"tr2-GetVideoSourceConfigurations":  `<tr2:GetVideoSourceConfigurations` + tr2NS + `/>`,
-		"tr2-GetSnapshotUri":                `<tr2:GetSnapshotUri` + tr2NS + `><tr2:ProfileToken>profile_main</tr2:ProfileToken></tr2:GetSnapshotUri>`,
-		"tr2-SetSynchronizationPoint":       `<tr2:SetSynchronizationPoint` + tr2NS + `><tr2:ProfileToken>profile_main</tr2:ProfileToken></tr2:SetSynchronizationPoint>`,
-		"GetServices-All":                   `<tds:GetServices><tds:IncludeCapability>true</tds:IncludeCapability></tds:GetServices>`,
+		"tr2-GetServiceCapabilities":              `<tr2:GetServiceCapabilities` + tr2NS + `/>`,
+		"tr2-GetProfiles":                         `<tr2:GetProfiles` + tr2NS + `><tr2:Type>All</tr2:Type></tr2:GetProfiles>`,
+		"tr2-GetStreamUri":                        `<tr2:GetStreamUri` + tr2NS + `><tr2:Protocol>RTSP</tr2:Protocol><tr2:ProfileToken>profile_main</tr2:ProfileToken></tr2:GetStreamUri>`,
+		"tr2-GetVideoEncoderConfigurations":       `<tr2:GetVideoEncoderConfigurations` + tr2NS + `/>`,
+		"tr2-GetVideoSourceConfigurations":        `<tr2:GetVideoSourceConfigurations` + tr2NS + `/>`,
+		"tr2-GetSnapshotUri":                      `<tr2:GetSnapshotUri` + tr2NS + `><tr2:ProfileToken>profile_main</tr2:ProfileToken></tr2:GetSnapshotUri>`,
+		"tr2-SetSynchronizationPoint":             `<tr2:SetSynchronizationPoint` + tr2NS + `><tr2:ProfileToken>profile_main</tr2:ProfileToken></tr2:SetSynchronizationPoint>`,
+		"tr2-GetVideoEncoderConfigurationOptions": `<tr2:GetVideoEncoderConfigurationOptions` + tr2NS + `/>`,
+		"GetServices-All":                         `<tds:GetServices><tds:IncludeCapability>true</tds:IncludeCapability></tds:GetServices>`,
 	} {
 		seq++
 		w := soapAt(s, DevicePath, "viewer", seq, body)

@@ -124,15 +124,28 @@ type getVideoEncoderConfigurationResponse struct {
 type getVideoEncoderConfigurationOptionsResponse struct {
 	XMLName xml.Name `xml:"trt:GetVideoEncoderConfigurationOptionsResponse"`
 	Options struct {
-		QualityRange intRange `xml:"tt:QualityRange"`
-		H264         struct {
-			Resolutions      []resolution `xml:"tt:ResolutionsAvailable"`
-			GovLengthRange   intRange     `xml:"tt:GovLengthRange"`
-			FrameRateRange   intRange     `xml:"tt:FrameRateRange"`
-			EncodingInterval intRange     `xml:"tt:EncodingIntervalRange"`
-			Profiles         []string     `xml:"tt:H264ProfilesSupported"`
-		} `xml:"tt:H264"`
+		QualityRange intRange                      `xml:"tt:QualityRange"`
+		H264         h264Options                   `xml:"tt:H264"`
+		Extension    *videoEncoderOptionsExtension `xml:"tt:Extension,omitempty"`
 	} `xml:"trt:Options"`
+}
+
+type h264Options struct {
+	Resolutions      []resolution `xml:"tt:ResolutionsAvailable"`
+	GovLengthRange   intRange     `xml:"tt:GovLengthRange"`
+	FrameRateRange   intRange     `xml:"tt:FrameRateRange"`
+	EncodingInterval intRange     `xml:"tt:EncodingIntervalRange"`
+	Profiles         []string     `xml:"tt:H264ProfilesSupported"`
+}
+
+type videoEncoderOptionsExtension struct {
+	H264 h264Options2 `xml:"tt:H264"`
+}
+
+// h264Options2 is tt:H264Options2: H264Options and a bitrate range.
+type h264Options2 struct {
+	h264Options
+	BitrateRange intRange `xml:"tt:BitrateRange"`
 }
 
 type getStreamURIResponse struct {

@@ -24,16 +24,26 @@ func (s *Server) operations() map[xmlName]operation {
 	add(nsTDS, "GetNetworkProtocols", ReadSystem, getNetworkProtocols)
 	add(nsTDS, "GetDiscoveryMode", ReadSystem, getDiscoveryMode)
 	add(nsTDS, "GetUsers", ReadSystemSecret, getUsers)
+	// The network belongs to the device image: its Set operations are
+	// recognised but not supported (doc.go).
 	for _, op := range []string{
 		"SetHostname", "SetHostnameFromDHCP", "SetDNS", "SetNetworkInterfaces", "SetNetworkProtocols",
 		"SetNetworkDefaultGateway", "SetNTP", "SetDynamicDNS", "SetZeroConfiguration", "SetIPAddressFilter",
-		"SetSystemDateAndTime", "SetScopes", "AddScopes", "RemoveScopes", "SetDiscoveryMode",
-		"CreateUsers", "DeleteUsers", "SetUser",
 	} {
 		add(nsTDS, op, WriteSystem, notSupported)
 	}
-	add(nsTDS, "SystemReboot", Unrecoverable, notSupported)
-	add(nsTDS, "SetSystemFactoryDefault", Unrecoverable, notSupported)
+	// Device management through Config.Admin (admin*.go); without one,
+	// ActionNotSupported. Access classes from the Core command tables.
+	add(nsTDS, "SetSystemDateAndTime", WriteSystem, s.ifAdmin(setSystemDateAndTime))
+	add(nsTDS, "SetScopes", WriteSystem, s.ifAdmin(setScopes))
+	add(nsTDS, "AddScopes", WriteSystem, s.ifAdmin(addScopes))
+	add(nsTDS, "RemoveScopes", WriteSystem, s.ifAdmin(removeScopes))
+	add(nsTDS, "SetDiscoveryMode", WriteSystem, s.ifAdmin(setDiscoveryMode))
+	add(nsTDS, "CreateUsers", WriteSystem, s.ifAdmin(createUsers))
+	add(nsTDS, "DeleteUsers", WriteSystem, s.ifAdmin(deleteUsers))
+	add(nsTDS, "SetUser", WriteSystem, s.ifAdmin(setUser))
+	add(nsTDS, "SystemReboot", Unrecoverable, s.ifAdmin(systemReboot))
+	add(nsTDS, "SetSystemFactoryDefault", Unrecoverable, s.ifAdmin(setSystemFactoryDefault))
 	// Media service.
 	add(nsTRT, "GetServiceCapabilities", PreAuth, getMediaServiceCapabilities)
 	add(nsTRT, "GetProfiles", ReadMedia, getProfiles)
@@ -45,6 +55,8 @@ func (s *Server) operations() map[xmlName]operation {
 	add(nsTRT, "GetVideoEncoderConfiguration", ReadMedia, getVideoEncoderConfiguration)
 	add(nsTRT, "GetVideoEncoderConfigurationOptions", ReadMedia, getVideoEncoderConfigurationOptions)
 	add(nsTRT, "GetStreamUri", ReadMedia, getStreamURI)
+	// Changing the encoder is ACTUATE (Media, Media2 Set<entity>Configuration).
+	add(nsTRT, "SetVideoEncoderConfiguration", Actuate, s.ifAdmin(setVideoEncoderConfiguration))
 	// Forcing an IDR is what every viewer's join does anyway (and the encoder
 	// stage rate-limits it), so viewers may ask for it.
 	add(nsTRT, "SetSynchronizationPoint", ReadMedia, setSynchronizationPoint)
@@ -58,6 +70,8 @@ func (s *Server) operations() map[xmlName]operation {
 	add(nsTR2, "GetProfiles", ReadMedia, getMedia2Profiles)
 	add(nsTR2, "GetVideoSourceConfigurations", ReadMedia, getMedia2VideoSourceConfigurations)
 	add(nsTR2, "GetVideoEncoderConfigurations", ReadMedia, getMedia2VideoEncoderConfigurations)
+	add(nsTR2, "GetVideoEncoderConfigurationOptions", ReadMedia, getMedia2VideoEncoderConfigurationOptions)
+	add(nsTR2, "SetVideoEncoderConfiguration", Actuate, s.ifAdmin(setMedia2VideoEncoderConfiguration))
 	add(nsTR2, "GetStreamUri", ReadMedia, getMedia2StreamURI)
 	add(nsTR2, "SetSynchronizationPoint", ReadMedia, setMedia2SynchronizationPoint)
 	if s.cfg.Snapshots != nil && s.cfg.Digest != nil {

@@ -119,17 +119,18 @@ func TestReplayCacheFullRefusesThenRecovers(t *testing.T) {
 // TestAccessMatrix checks every routed operation against every user level:
 // allowed levels get past authorisation, the others get ter:NotAuthorized.
 func TestAccessMatrix(t *testing.T) {
-	s := newTestServer(t, nil)
+	for _, mod := range []func(*Config){nil, withAdmin} {
+		accessMatrix(t, newTestServer(t, mod))
+	}
+}
+
+func accessMatrix(t *testing.T, s *testServer) {
 	users := map[auth.Role]string{auth.RoleAnonymous: "", auth.RoleUser: "viewer", auth.RoleOperator: "oper", auth.RoleAdministrator: "admin"}
 	seq := 1000
 	counts := map[AccessClass]int{}
 	for name, op := range s.ops {
 		counts[op.class]++
-		prefix := "tds"
-		if name.Space == nsTRT {
-			prefix = "trt"
-		}
-		body := fmt.Sprintf(`<%s:%s><%s:ProfileToken>profile_main</%s:ProfileToken></%s:%s>`, prefix, name.Local, prefix, prefix, prefix, name.Local)
+		body := fmt.Sprintf(`<x:%s xmlns:x="%s"><x:ProfileToken>profile_main</x:ProfileToken></x:%s>`, name.Local, name.Space, name.Local)
 		for role, u := range users {
 			seq++
 			h := ""

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"camagent/auth"
@@ -59,6 +60,14 @@ type Config struct {
 	// Imaging serves the Imaging service (picture controls of the video
 	// source); nil: the service is neither advertised nor served.
 	Imaging Imaging
+	// Admin applies device-management requests (users, scopes, discovery
+	// mode, date and time, reboot, factory default, video encoder); nil:
+	// those Set operations answer ter:ActionNotSupported (admin.go).
+	Admin Admin
+	// VideoOptions bound what SetVideoEncoderConfiguration accepts and
+	// what GetVideoEncoderConfigurationOptions lists when Admin is set;
+	// zero fields allow only the current value.
+	VideoOptions VideoOptions
 	// DigitalInputs are the tokens of the device's digital inputs (e.g.
 	// "tamper"), raised as tns1:Device/Trigger/DigitalInput with
 	// Server.SetDigitalInput; none: the topic is not advertised.
@@ -109,7 +118,9 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	clk    clock.Clock
-	users  *users
+	users  atomic.Pointer[users]
+	dig    atomic.Pointer[digestBox] // Config.Digest, replaceable by SetHTTPDigest
+	state  *liveState                // the values the Admin operations change
 	replay *replayCache
 	ops    map[xmlName]operation
 	events *eventBroker
@@ -158,18 +169,47 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Video.Profile == "" {
 		cfg.Video.Profile = "Main"
 	}
+	if err := cfg.VideoOptions.check(); err != nil {
+		return nil, err
+	}
 	s := &Server{
 		cfg: cfg, log: cfg.Log, clk: cfg.Clock,
-		users:  newUsers(cfg.Accounts),
+		state:  newLiveState(cfg),
 		replay: newReplayCache(cfg.MaxNonces),
 		events: newEventBroker(cfg.Clock, cfg.DigitalInputs),
 		logins: newLoginDelays(cfg.Clock),
 		sem:    make(chan struct{}, cfg.MaxInFlight),
 		ready:  make(chan struct{}),
 	}
+	s.users.Store(newUsers(cfg.Accounts))
+	if cfg.Digest != nil {
+		s.dig.Store(&digestBox{cfg.Digest})
+	}
 	s.ops = s.operations()
 	s.cfg.Accounts = nil // the passwords live in s.users only
 	return s, nil
+}
+
+type digestBox struct{ HTTPDigest }
+
+// digest is the current HTTP Digest verifier, nil without one.
+func (s *Server) digest() HTTPDigest {
+	if b := s.dig.Load(); b != nil {
+		return b.HTTPDigest
+	}
+	return nil
+}
+
+// SetHTTPDigest replaces the HTTP Digest verifier, e.g. with one rebuilt
+// from the new accounts in Admin.SetUsers, so Digest clients see user
+// changes at once. It does nothing when the server was built without
+// Config.Digest or d is nil: HTTP Digest cannot be switched on or off
+// while running.
+func (s *Server) SetHTTPDigest(d HTTPDigest) {
+	if d == nil || s.dig.Load() == nil {
+		return
+	}
+	s.dig.Store(&digestBox{d})
 }
 
 // Ready is closed once the server listens.

@@ -37,7 +37,7 @@ func (s *Server) serveSnapshot(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	if s.cfg.Snapshots == nil || s.cfg.Digest == nil {
+	if s.cfg.Snapshots == nil || s.digest() == nil {
 		http.NotFound(w, r)
 		return
 	}
@@ -59,7 +59,7 @@ func (s *Server) serveSnapshot(w http.ResponseWriter, r *http.Request) {
 		s.challenge(w, remote, false)
 		return
 	}
-	acct, err := s.cfg.Digest.Verify(r.Method, r.RequestURI, h, remote)
+	acct, err := s.digest().Verify(r.Method, r.RequestURI, h, remote)
 	switch {
 	case errors.Is(err, auth.ErrBusy):
 		http.Error(w, "busy", http.StatusServiceUnavailable)
@@ -100,7 +100,7 @@ func (s *Server) serveSnapshot(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) challenge(w http.ResponseWriter, remote netip.Addr, stale bool) {
-	for _, c := range s.cfg.Digest.Challenge(remote, stale) {
+	for _, c := range s.digest().Challenge(remote, stale) {
 		w.Header().Add("WWW-Authenticate", c)
 	}
 	http.Error(w, "unauthorized", http.StatusUnauthorized)

@@ -8,6 +8,8 @@ import (
 )
 
 // users keeps the clear-text passwords PasswordDigest verification needs.
+// A table is never modified once built: the Admin operations replace it
+// whole (Server.users is an atomic pointer).
 // The formatting methods redact them, and nothing here logs them.
 type users struct {
 	byName map[string]auth.Account
@@ -55,6 +57,16 @@ func (u *users) list() []auth.Account {
 		a := u.byName[n]
 		a.Password = ""
 		out = append(out, a)
+	}
+	return out
+}
+
+// accounts returns a copy of the accounts with their passwords, in order,
+// for building a replacement list (admin_users.go). Never log it.
+func (u *users) accounts() []auth.Account {
+	out := make([]auth.Account, 0, len(u.order))
+	for _, n := range u.order {
+		out = append(out, u.byName[n])
 	}
 	return out
 }
