@@ -18,37 +18,31 @@ import (
 	"github.com/bluenviron/gortsplib/v5/pkg/base"
 	"github.com/bluenviron/gortsplib/v5/pkg/description"
 	"github.com/bluenviron/gortsplib/v5/pkg/format"
-	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph264"
 
 	"camagent/auth"
-	"camagent/media"
 )
 
 const payloadType = 96
 
 // RTSPServer serves the hub's H.264 stream over RTSP (TCP, UDP and
 // RTSP-over-HTTP tunnelling, which gortsplib offers on the same port).
+// AddPath serves further streams (a sub stream) on the same port, to the
+// same users, within the same MaxReaders.
 //
 // Each reader gets its own gortsplib stream so that it can start on an IDR
 // and, after its queue overflowed, resume on the next IDR with contiguous
 // sequence numbers: every picture it decodes is clean.
 type RTSPServer struct {
 	cfg  RTSPConfig
-	hub  *Hub
 	auth Authenticator
-	keys KeyframeRequester
 	log  *slog.Logger
 
-	srv      *gortsplib.Server
-	describe atomic.Pointer[gortsplib.ServerStream] // set after Start, read by handlers
-	descFmt  *format.H264
-	rtpEnc   *rtph264.Encoder
+	srv    *gortsplib.Server
+	mounts []*mount // the main path first; fixed once Run starts
 
 	mu      sync.Mutex
-	readers map[*gortsplib.ServerSession]*reader
-	playing atomic.Pointer[[]*reader]
-	sps     []byte
-	pps     []byte
+	running bool                                 // Run started: AddPath is too late
+	readers map[*gortsplib.ServerSession]*reader // across all mounts, for MaxReaders
 
 	ready chan struct{}
 
@@ -57,13 +51,14 @@ type RTSPServer struct {
 	sessions     atomic.Uint64
 }
 
-// reader is one RTSP session that set up the stream.
+// reader is one RTSP session that set up a stream.
 type reader struct {
+	mount   *mount
 	session *gortsplib.ServerSession
 	stream  *gortsplib.ServerStream
 	media   *description.Media
 	waitIDR atomic.Bool
-	seq     uint16 // next RTP sequence number; only the writer goroutine touches it
+	seq     uint16 // next RTP sequence number; only its mount's writer goroutine touches it
 	drops   atomic.Uint64
 	sent    atomic.Uint64
 }
@@ -73,14 +68,12 @@ func NewRTSPServer(cfg RTSPConfig, hub *Hub, authn Authenticator, keys KeyframeR
 	if !cfg.Anonymous && authn == nil {
 		return nil, errors.New("rtsp: authentication required but no authenticator given")
 	}
-	enc := &rtph264.Encoder{PayloadType: payloadType, PacketizationMode: 1, PayloadMaxSize: 1400}
-	if err := enc.Init(); err != nil {
-		return nil, fmt.Errorf("rtsp: rtp packetizer: %w", err)
+	main, err := newMount(cfg.Path, hub, keys)
+	if err != nil {
+		return nil, err
 	}
-	s := &RTSPServer{cfg: cfg, hub: hub, auth: authn, keys: keys, log: log, rtpEnc: enc,
-		readers: map[*gortsplib.ServerSession]*reader{}, ready: make(chan struct{})}
-	s.playing.Store(&[]*reader{})
-	return s, nil
+	return &RTSPServer{cfg: cfg, auth: authn, log: log, mounts: []*mount{main},
+		readers: map[*gortsplib.ServerSession]*reader{}, ready: make(chan struct{})}, nil
 }
 
 // Run serves until ctx ends. It returns an error naming the port when a
@@ -102,39 +95,55 @@ func (s *RTSPServer) Run(ctx context.Context) error {
 		s.srv.UDPRTPAddress = net.JoinHostPort(host, strconv.Itoa(s.cfg.UDPRTPPort))
 		s.srv.UDPRTCPAddress = net.JoinHostPort(host, strconv.Itoa(s.cfg.UDPRTPPort+1))
 	}
+	s.mu.Lock()
+	s.running = true
+	s.mu.Unlock()
 	if err := s.srv.Start(); err != nil {
 		return fmt.Errorf("rtsp: start server on %s (udp %d-%d): %w", s.cfg.Listen, s.cfg.UDPRTPPort, s.cfg.UDPRTPPort+1, err)
 	}
-	s.descFmt = newH264Format(nil, nil)
-	describe := &gortsplib.ServerStream{Server: s.srv, Desc: newDesc(s.descFmt)}
-	if err := describe.Initialize(); err != nil {
-		s.srv.Close()
-		return fmt.Errorf("rtsp: stream: %w", err)
+	for i, m := range s.mounts {
+		if err := m.start(s.srv); err != nil {
+			for _, started := range s.mounts[:i] {
+				started.describe.Load().Close()
+			}
+			s.srv.Close()
+			return fmt.Errorf("rtsp: stream %s: %w", m.path, err)
+		}
 	}
-	s.describe.Store(describe)
-	sub := s.hub.Subscribe("rtsp", 32)
+	subs := make([]*Subscription, len(s.mounts))
+	for i, m := range s.mounts {
+		name := "rtsp" // the main path keeps the name it always had in hub stats
+		if i > 0 {
+			name += m.path
+		}
+		subs[i] = m.hub.Subscribe(name, 32)
+	}
 	close(s.ready)
 
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- s.srv.Wait() }()
 
-	var runErr error
-loop:
-	for {
-		select {
-		case <-ctx.Done():
-			break loop
-		case err := <-srvErr:
-			runErr = fmt.Errorf("rtsp: server stopped: %w", err)
-			srvErr = nil
-			break loop
-		case au := <-sub.C():
-			s.writeAU(au)
-			au.Release()
-		}
+	// One writer per mount, each on its own hub: a slow encoder or a burst
+	// on one path never delays the other.
+	writeCtx, stopWriters := context.WithCancel(ctx)
+	var writers sync.WaitGroup
+	for i, m := range s.mounts {
+		writers.Go(func() { s.feed(writeCtx, m, subs[i]) })
 	}
-	sub.Close()
-	describe.Close()
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case err := <-srvErr:
+		runErr = fmt.Errorf("rtsp: server stopped: %w", err)
+		srvErr = nil
+	}
+	// Writers stop before the streams they write to are closed.
+	stopWriters()
+	writers.Wait()
+	for _, m := range s.mounts {
+		m.describe.Load().Close()
+	}
 	s.mu.Lock()
 	for _, r := range s.readers {
 		r.stream.Close()
@@ -145,6 +154,20 @@ loop:
 		<-srvErr
 	}
 	return runErr
+}
+
+// feed writes one mount's hub subscription to its readers until ctx ends.
+func (s *RTSPServer) feed(ctx context.Context, m *mount, sub *Subscription) {
+	defer sub.Close()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case au := <-sub.C():
+			s.writeAU(m, au)
+			au.Release()
+		}
+	}
 }
 
 // Ready is closed once the listeners are bound.
@@ -162,75 +185,6 @@ func newDesc(f *format.H264) *description.Session {
 		Title:  "camagent",
 		Medias: []*description.Media{{Type: description.MediaTypeVideo, Formats: []format.Format{f}}},
 	}
-}
-
-// writeAU packetises au once and hands the packets to each playing reader.
-func (s *RTSPServer) writeAU(au *media.AccessUnit) {
-	if au.IDR {
-		s.noteParamSets(au)
-	}
-	readers := *s.playing.Load()
-	wanted := false
-	for _, r := range readers {
-		if au.IDR || !r.waitIDR.Load() {
-			wanted = true
-			break
-		}
-	}
-	if !wanted {
-		return
-	}
-	pkts, err := s.rtpEnc.Encode(au.NALUs)
-	if err != nil {
-		s.log.Warn("rtp packetisation failed", "seq", au.Seq, "err", err)
-		return
-	}
-	ts := uint32(au.PTS * 90000 / time.Second)
-	for _, p := range pkts {
-		p.Timestamp = ts
-	}
-	for _, r := range readers {
-		if r.waitIDR.Load() {
-			if !au.IDR {
-				continue
-			}
-			r.waitIDR.Store(false)
-		}
-		for _, p := range pkts {
-			p.SequenceNumber = r.seq
-			r.seq++
-			if err := r.stream.WritePacketRTPWithNTP(r.media, p, au.Wall); err != nil {
-				break
-			}
-		}
-		r.sent.Add(1)
-	}
-}
-
-// noteParamSets keeps the SDP's sprop-parameter-sets current, so clients
-// that configure their decoder from DESCRIBE have the right SPS and PPS.
-func (s *RTSPServer) noteParamSets(au *media.AccessUnit) {
-	var sps, pps []byte
-	for _, n := range au.NALUs {
-		switch n[0] & 0x1f {
-		case 7:
-			sps = n
-		case 8:
-			pps = n
-		}
-	}
-	if sps == nil || pps == nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if string(sps) == string(s.sps) && string(pps) == string(s.pps) {
-		return
-	}
-	s.sps = append([]byte(nil), sps...)
-	s.pps = append([]byte(nil), pps...)
-	s.descFmt.SafeSetParams(s.sps, s.pps)
-	s.describe.Load().ReloadDesc()
 }
 
 // authorize checks credentials; a nil response means the request may proceed.
@@ -260,7 +214,7 @@ func (s *RTSPServer) authorize(conn *gortsplib.ServerConn, req *base.Request) *b
 
 // digestURI picks the URI the client's digest must cover. Clients disagree:
 // VLC signs SETUP .../stream/trackID=0 with the base URL, some NVRs send a
-// bare path. Any URI naming our stream is accepted; the response is still
+// bare path. Any URI naming one of our streams is accepted; the response is still
 // bound to the method, the nonce (and so the client address) and the password.
 func (s *RTSPServer) digestURI(req *base.Request, header string) string {
 	exact := req.URL.String()
@@ -276,10 +230,11 @@ func (s *RTSPServer) digestURI(req *base.Request, header string) string {
 	if err != nil {
 		return exact
 	}
-	want := strings.Trim(s.cfg.Path, "/")
 	got := strings.Trim(u.Path, "/")
-	if got == want || strings.HasPrefix(got, want+"/") {
-		return claimed
+	for _, m := range s.mounts {
+		if got == m.key || strings.HasPrefix(got, m.key+"/") {
+			return claimed
+		}
 	}
 	return exact
 }
@@ -313,18 +268,25 @@ func remoteAddr(conn *gortsplib.ServerConn) netip.Addr {
 
 // RTSPStats summarises the server.
 type RTSPStats struct {
-	Readers        int
-	Sessions       uint64 // sessions ever set up
+	Readers        int            // playing now, all paths
+	Paths          map[string]int // playing now, per path as configured ("/stream", "/sub")
+	Sessions       uint64         // sessions ever set up
 	AuthFailures   uint64
 	PacketsDropped uint64
 }
 
 // Stats snapshots the counters.
 func (s *RTSPServer) Stats() RTSPStats {
-	return RTSPStats{
-		Readers:        len(*s.playing.Load()),
+	st := RTSPStats{
+		Paths:          make(map[string]int, len(s.mounts)),
 		Sessions:       s.sessions.Load(),
 		AuthFailures:   s.authFailures.Load(),
 		PacketsDropped: s.packetsDrop.Load(),
 	}
+	for _, m := range s.mounts {
+		n := len(*m.playing.Load())
+		st.Paths[m.path] = n
+		st.Readers += n
+	}
+	return st
 }

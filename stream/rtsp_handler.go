@@ -1,8 +1,6 @@
 package stream
 
 import (
-	"strings"
-
 	"github.com/bluenviron/gortsplib/v5"
 	"github.com/bluenviron/gortsplib/v5/pkg/base"
 )
@@ -10,56 +8,58 @@ import (
 // These methods make RTSPServer a gortsplib.ServerHandler. gortsplib calls
 // them from its connection goroutines.
 
-func (s *RTSPServer) pathOK(path string) bool {
-	return strings.Trim(path, "/") == strings.Trim(s.cfg.Path, "/")
-}
-
 // OnDescribe answers with the SDP after authentication.
 func (s *RTSPServer) OnDescribe(ctx *gortsplib.ServerHandlerOnDescribeCtx) (*base.Response, *gortsplib.ServerStream, error) {
 	if res := s.authorize(ctx.Conn, ctx.Request); res != nil {
 		return res, nil, nil
 	}
-	if !s.pathOK(ctx.Path) {
+	m := s.mountFor(ctx.Path)
+	if m == nil {
 		return &base.Response{StatusCode: base.StatusNotFound}, nil, nil
 	}
-	st := s.describe.Load()
+	st := m.describe.Load()
 	if st == nil { // a request raced the start-up
 		return &base.Response{StatusCode: base.StatusServiceUnavailable}, nil, nil
 	}
 	return &base.Response{StatusCode: base.StatusOK}, st, nil
 }
 
-// OnSetup gives the session its own stream.
+// OnSetup gives the session its own stream of the mount its path names.
 func (s *RTSPServer) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Response, *gortsplib.ServerStream, error) {
 	if res := s.authorize(ctx.Conn, ctx.Request); res != nil {
 		return res, nil, nil
 	}
-	if !s.pathOK(ctx.Path) {
+	m := s.mountFor(ctx.Path)
+	if m == nil {
 		return &base.Response{StatusCode: base.StatusNotFound}, nil, nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if r, ok := s.readers[ctx.Session]; ok {
+		if r.mount != m { // gortsplib refuses this too; one session reads one path
+			return &base.Response{StatusCode: base.StatusBadRequest}, nil, nil
+		}
 		return &base.Response{StatusCode: base.StatusOK}, r.stream, nil
 	}
 	if len(s.readers) >= s.cfg.MaxReaders {
-		s.log.Warn("rtsp reader refused: limit reached", "max_readers", s.cfg.MaxReaders, "remote", remoteAddr(ctx.Conn).String())
+		s.log.Warn("rtsp reader refused: limit reached", "path", m.path, "max_readers", s.cfg.MaxReaders, "remote", remoteAddr(ctx.Conn).String())
 		return &base.Response{StatusCode: base.StatusServiceUnavailable}, nil, nil
 	}
-	desc := newDesc(newH264Format(s.sps, s.pps))
+	desc := newDesc(newH264Format(m.sps, m.pps))
 	st := &gortsplib.ServerStream{Server: s.srv, Desc: desc}
 	if err := st.Initialize(); err != nil {
 		s.log.Error("rtsp stream for reader", "err", err)
 		return &base.Response{StatusCode: base.StatusInternalServerError}, nil, nil
 	}
-	r := &reader{session: ctx.Session, stream: st, media: desc.Medias[0]}
+	r := &reader{mount: m, session: ctx.Session, stream: st, media: desc.Medias[0]}
 	r.waitIDR.Store(true)
 	s.readers[ctx.Session] = r
 	s.sessions.Add(1)
 	return &base.Response{StatusCode: base.StatusOK}, st, nil
 }
 
-// OnPlay starts delivery at the next IDR and asks the encoder for one.
+// OnPlay starts delivery at the next IDR and asks the encoder for one. The
+// session's mount was fixed by SETUP (gortsplib refuses a PLAY on another path).
 func (s *RTSPServer) OnPlay(ctx *gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
 	if res := s.authorize(ctx.Conn, ctx.Request); res != nil {
 		return res, nil
@@ -67,16 +67,16 @@ func (s *RTSPServer) OnPlay(ctx *gortsplib.ServerHandlerOnPlayCtx) (*base.Respon
 	s.mu.Lock()
 	r, ok := s.readers[ctx.Session]
 	if ok {
-		s.publishPlayingLocked(r, nil)
+		r.mount.publishPlayingLocked(r, nil)
 	}
 	s.mu.Unlock()
 	if !ok {
 		return &base.Response{StatusCode: base.StatusSessionNotFound}, nil
 	}
-	if s.cfg.KeyframeOnJoin && s.keys != nil {
-		s.keys.RequestKeyframe()
+	if s.cfg.KeyframeOnJoin && r.mount.keys != nil {
+		r.mount.keys.RequestKeyframe()
 	}
-	s.log.Info("rtsp reader playing", "remote", remoteAddr(ctx.Conn).String(), "transport", ctx.Session.Transport().Protocol.String())
+	s.log.Info("rtsp reader playing", "path", r.mount.path, "remote", remoteAddr(ctx.Conn).String(), "transport", ctx.Session.Transport().Protocol.String())
 	return &base.Response{StatusCode: base.StatusOK}, nil
 }
 
@@ -84,7 +84,7 @@ func (s *RTSPServer) OnPlay(ctx *gortsplib.ServerHandlerOnPlayCtx) (*base.Respon
 func (s *RTSPServer) OnPause(ctx *gortsplib.ServerHandlerOnPauseCtx) (*base.Response, error) {
 	s.mu.Lock()
 	if r, ok := s.readers[ctx.Session]; ok {
-		s.publishPlayingLocked(nil, r)
+		r.mount.publishPlayingLocked(nil, r)
 		r.waitIDR.Store(true)
 	}
 	s.mu.Unlock()
@@ -97,12 +97,12 @@ func (s *RTSPServer) OnSessionClose(ctx *gortsplib.ServerHandlerOnSessionCloseCt
 	r, ok := s.readers[ctx.Session]
 	if ok {
 		delete(s.readers, ctx.Session)
-		s.publishPlayingLocked(nil, r)
+		r.mount.publishPlayingLocked(nil, r)
 	}
 	s.mu.Unlock()
 	if ok {
 		r.stream.Close()
-		s.log.Info("rtsp reader left", "rtp_drops", r.drops.Load(), "units_sent", r.sent.Load(), "reason", ctx.Error)
+		s.log.Info("rtsp reader left", "path", r.mount.path, "rtp_drops", r.drops.Load(), "units_sent", r.sent.Load(), "reason", ctx.Error)
 	}
 }
 
@@ -117,22 +117,7 @@ func (s *RTSPServer) OnStreamWriteError(ctx *gortsplib.ServerHandlerOnStreamWrit
 		return
 	}
 	r.drops.Add(1)
-	if !r.waitIDR.Swap(true) && s.keys != nil {
-		s.keys.RequestKeyframe()
+	if !r.waitIDR.Swap(true) && r.mount.keys != nil {
+		r.mount.keys.RequestKeyframe()
 	}
-}
-
-// publishPlayingLocked rebuilds the copy-on-write list of playing readers.
-func (s *RTSPServer) publishPlayingLocked(add, remove *reader) {
-	old := *s.playing.Load()
-	next := make([]*reader, 0, len(old)+1)
-	for _, r := range old {
-		if r != remove && r != add {
-			next = append(next, r)
-		}
-	}
-	if add != nil {
-		next = append(next, add)
-	}
-	s.playing.Store(&next)
 }
