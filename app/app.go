@@ -69,10 +69,12 @@ type Agent struct {
 	// changes when the stage reopens the encoder.
 	encoderReason atomic.Pointer[string]
 	onvif         *onvif.Server
-	snap          *snapshotter    // raw-picture copies for /onvif/snapshot; nil without raw frames
-	motion        *motionDetector // MotionAlarm and SignalLoss events; nil without raw frames
-	video         onvif.Video     // what the encoded stream is, for ONVIF
-	luma          *lumaMeter      // mean picture brightness for day/night; nil without raw frames
+	snap          *snapshotter     // raw-picture copies for /onvif/snapshot; nil without raw frames
+	motion        *motionDetector  // MotionAlarm and SignalLoss events; nil without raw frames
+	video         onvif.Video      // what the encoded stream is, for ONVIF
+	luma          *lumaMeter       // mean picture brightness for day/night; nil without raw frames
+	sub           *subStream       // the second, smaller stream; nil when off
+	discovery     *onvif.Discovery // nil when not discoverable
 	board         *device.Board
 	watchdog      *device.Watchdog // nil unless board.watchdog.enabled
 	boardSt       boardState
@@ -185,6 +187,11 @@ func New(cfg *config.Config, opts Options) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
+	if a.sub != nil {
+		if err := a.rtsp.AddPath(cfg.RTSP.SubPath, a.sub.hub, a.sub.stage); err != nil {
+			return nil, err
+		}
+	}
 	a.comps = append(a.comps, named{"rtsp", a.rtsp})
 	if err := a.buildONVIF(accts, digest, a.video); err != nil {
 		return nil, err
@@ -268,6 +275,12 @@ func (a *Agent) buildEncoder(src rawSource, frames *media.FrameQueue, w, h, fps 
 	if err != nil {
 		return err
 	}
+	sub, err := a.buildSubStream(w, h, fps, enc.Backend())
+	if err != nil {
+		enc.Close()
+		return err
+	}
+	a.sub = sub
 	a.video = onvif.Video{Width: w, Height: h, FPS: fps, BitrateKbps: cfg.Encoder.BitrateKbps, GOP: gop,
 		Profile: "Baseline"} // OpenH264 here encodes Constrained Baseline
 	a.snap = newSnapshotter(a.opts.Clock)
@@ -283,6 +296,9 @@ func (a *Agent) buildEncoder(src rawSource, frames *media.FrameQueue, w, h, fps 
 		a.snap.Observe(f)
 		a.motion.Observe(f)
 		a.luma.Observe(f)
+		if sub != nil {
+			sub.Observe(f)
+		}
 	}
 	a.stage = encode.NewStage(encode.StageConfig{KeyframeMinInterval: cfg.Encoder.KeyframeMinInterval, Observe: observe,
 		Resize: open, InitialWidth: w, InitialHeight: h},
@@ -290,6 +306,9 @@ func (a *Agent) buildEncoder(src rawSource, frames *media.FrameQueue, w, h, fps 
 	a.source = src
 	a.describe = fmt.Sprintf("%s, %s encoder %d kbit/s, IDR every %d frames", what, enc.Backend(), cfg.Encoder.BitrateKbps, gop)
 	a.comps = append(a.comps, named{"source", src}, named{"encoder", a.stage})
+	if sub != nil {
+		a.comps = append(a.comps, named{"sub-encoder", sub.stage})
+	}
 	return nil
 }
 
@@ -379,6 +398,11 @@ func (a *Agent) banner() {
 	}
 	for _, u := range streamURLs(a.cfg.RTSP.Listen, a.cfg.RTSP.Path, port, user, pass) {
 		fmt.Fprintf(w, "  RTSP  %s\n", u)
+	}
+	if a.sub != nil {
+		for _, u := range streamURLs(a.cfg.RTSP.Listen, a.cfg.RTSP.SubPath, port, user, pass) {
+			fmt.Fprintf(w, "  RTSP  %s (sub stream %dx%d)\n", u, a.sub.w, a.sub.h)
+		}
 	}
 	if a.onvif != nil {
 		for _, u := range onvifURLs(a.cfg.ONVIF.Listen, a.onvif.Addr().(*net.TCPAddr).Port) {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -107,12 +108,8 @@ func (a *Agent) factoryReset() {
 	log := a.opts.Log
 	a.boardSt.reset.Store(true)
 	log.Warn("FACTORY RESET from the reset button: wiping the configuration and credentials")
-	for _, p := range a.resetPaths() {
-		if err := os.RemoveAll(p); err != nil {
-			log.Error("factory reset: cannot remove", "path", p, "err", err)
-		} else {
-			log.Warn("factory reset: removed", "path", p)
-		}
+	if err := a.wipe(); err != nil {
+		log.Error("factory reset incomplete", "err", err)
 	}
 	if a.telemetry != nil {
 		a.telemetry.Event(telemetry.EventRebootRequested, map[string]any{"reason": "factory reset"})
@@ -125,6 +122,21 @@ func (a *Agent) factoryReset() {
 	if stop := a.stop.Load(); stop != nil {
 		(*stop)()
 	}
+}
+
+// wipe removes the device's configuration and credentials (resetPaths),
+// logging each; the first failure is returned after trying them all.
+func (a *Agent) wipe() error {
+	var first error
+	for _, p := range a.resetPaths() {
+		if err := os.RemoveAll(p); err != nil {
+			a.opts.Log.Error("factory reset: cannot remove", "path", p, "err", err)
+			first = cmp.Or(first, err)
+		} else {
+			a.opts.Log.Warn("factory reset: removed", "path", p)
+		}
+	}
+	return first
 }
 
 // resetPaths are the files a factory reset removes: the configuration

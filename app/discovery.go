@@ -43,6 +43,7 @@ func (a *Agent) buildDiscovery(dev onvif.DeviceInfo, serial string) error {
 	if err != nil {
 		return err
 	}
+	a.discovery = d
 	a.comps = append(a.comps, named{"ws-discovery", afterONVIF{srv, d}})
 	return nil
 }

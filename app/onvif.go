@@ -67,6 +67,8 @@ func (a *Agent) buildONVIF(accts []auth.Account, digest onvif.HTTPDigest, video 
 		Snapshots:     snaps,
 		DigitalInputs: inputs,
 		Imaging:       a.imagingBackend(),
+		Admin:         &onvifAdmin{a: a},
+		VideoOptions:  a.videoOptions(),
 		Discoverable:  discoverable(cfg.ONVIF.DiscoveryEnabled(), cfg.ONVIF.Listen),
 		Clock:         a.opts.Clock,
 		Log:           a.opts.Log.With("component", "onvif"),

@@ -1,0 +1,52 @@
+package app
+
+import (
+	"strings"
+	"testing"
+
+	"camagent/config"
+)
+
+// The sub stream: the same pictures, smaller, on rtsp.sub_path beside the
+// main stream, both decodable at once by a real client.
+func TestSubStreamServedBesideTheMainStream(t *testing.T) {
+	url, a := startAgent(t, func(c *config.Config) {
+		c.Encoder.SubStream.Mode = "on"
+		c.Encoder.SubStream.Width, c.Encoder.SubStream.Height = 320, 180
+	})
+	if a.sub == nil {
+		t.Fatal("no sub stream with mode on")
+	}
+	subURL := strings.TrimSuffix(url, "/stream") + "/sub"
+	if got, want := probe(t, subURL, "tcp"), "codec_name=h264|width=320|height=180|r_frame_rate=30/1"; got != want {
+		t.Errorf("sub stream: ffprobe = %q, want %q", got, want)
+	}
+	if got, want := probe(t, url, "tcp"), "codec_name=h264|width=640|height=480|r_frame_rate=30/1"; got != want {
+		t.Errorf("main stream: ffprobe = %q, want %q", got, want)
+	}
+	lines, errs := decode(t, subURL, "tcp", 30)
+	if errs != "" || len(lines) < 30 {
+		t.Errorf("sub stream decode: %d frames, errors %q", len(lines), errs)
+	}
+}
+
+func TestSubStreamChoice(t *testing.T) {
+	s := config.Default().Encoder.SubStream
+	for _, c := range []struct {
+		mode    string
+		w, h    int
+		backend string
+		want    bool
+	}{
+		{"auto", 1280, 720, "v4l2-m2m:bcm2835-codec-encode", true},
+		{"auto", 1280, 720, "openh264", false},
+		{"on", 1280, 720, "openh264", true},
+		{"on", 640, 360, "openh264", false}, // not larger than the sub stream
+		{"off", 1920, 1080, "v4l2-m2m:bcm2835-codec-encode", false},
+	} {
+		s.Mode = c.mode
+		if got, why := wantSubStream(s, c.w, c.h, c.backend); got != c.want {
+			t.Errorf("%s %dx%d %s: %v (%s), want %v", c.mode, c.w, c.h, c.backend, got, why, c.want)
+		}
+	}
+}
