@@ -68,6 +68,7 @@ func (a *Agent) buildONVIF(accts []auth.Account, digest onvif.HTTPDigest, video 
 		DigitalInputs: inputs,
 		Imaging:       a.imagingBackend(),
 		Admin:         &onvifAdmin{a: a},
+		Sub:           a.onvifSub(),
 		VideoOptions:  a.videoOptions(),
 		Discoverable:  discoverable(cfg.ONVIF.DiscoveryEnabled(), cfg.ONVIF.Listen),
 		Clock:         a.opts.Clock,
@@ -86,6 +87,16 @@ func (a *Agent) buildONVIF(accts []auth.Account, digest onvif.HTTPDigest, video 
 		return fmt.Errorf("onvif: discovery: %w", err)
 	}
 	return nil
+}
+
+// onvifSub is the sub stream's media profile; nil without a sub stream.
+func (a *Agent) onvifSub() *onvif.SubStream {
+	if a.sub == nil {
+		return nil
+	}
+	s := a.cfg.Encoder.SubStream
+	return &onvif.SubStream{Path: a.cfg.RTSP.SubPath, Keyframes: a.sub.stage,
+		Video: onvif.Video{Width: a.sub.w, Height: a.sub.h, FPS: a.video.FPS, BitrateKbps: s.BitrateKbps, GOP: a.video.GOP, Profile: a.video.Profile}}
 }
 
 // imagingBackend serves ONVIF Imaging when there is something to set:

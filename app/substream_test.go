@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -23,6 +24,13 @@ func TestSubStreamServedBesideTheMainStream(t *testing.T) {
 	}
 	if got, want := probe(t, url, "tcp"), "codec_name=h264|width=640|height=480|r_frame_rate=30/1"; got != want {
 		t.Errorf("main stream: ffprobe = %q, want %q", got, want)
+	}
+	// ONVIF: a second profile whose stream URI is the sub stream.
+	dev := fmt.Sprintf("http://%s/onvif/media_service", a.ONVIFAddr())
+	got := soapCall(t, dev, wsSecurity(testUser, testPass), `<trt:GetStreamUri xmlns:trt="http://www.onvif.org/ver10/media/wsdl">`+
+		`<trt:ProfileToken>profile_sub</trt:ProfileToken></trt:GetStreamUri>`)
+	if !strings.Contains(got, "/sub</tt:Uri>") {
+		t.Errorf("GetStreamUri(profile_sub):\n%s", got)
 	}
 	lines, errs := decode(t, subURL, "tcp", 30)
 	if errs != "" || len(lines) < 30 {

@@ -12,7 +12,7 @@ const (
 
 func (c *call) mediaServiceCaps() mediaServiceCapabilities {
 	var m mediaServiceCapabilities
-	m.Profiles.Max = 1
+	m.Profiles.Max = len(c.s.mediaProfiles())
 	m.Streaming.RTPTCP = true
 	m.Streaming.RTPRTSPTCP = true
 	m.Snapshot = c.s.cfg.Snapshots != nil && c.s.digest() != nil
@@ -24,14 +24,14 @@ func getMediaServiceCapabilities(c *call) (any, error) {
 }
 
 func (s *Server) sourceConfig() videoSourceConfiguration {
-	v := videoSourceConfiguration{Token: vscToken, Name: "VideoSourceConfig", UseCount: 1, SourceToken: sourceToken}
+	v := videoSourceConfiguration{Token: vscToken, Name: "VideoSourceConfig", UseCount: len(s.mediaProfiles()), SourceToken: sourceToken}
 	v.Bounds.Width, v.Bounds.Height = s.video().Width, s.video().Height
 	return v
 }
 
-func (s *Server) encoderConfig() videoEncoderConfiguration {
-	v := s.video()
-	e := videoEncoderConfiguration{Token: vecToken, Name: "H264Main", UseCount: 1, Encoding: "H264",
+func (s *Server) encoderConfig(p mediaProfile) videoEncoderConfiguration {
+	v := p.video
+	e := videoEncoderConfiguration{Token: p.encToken, Name: p.encName, UseCount: 1, Encoding: "H264",
 		Resolution: resolution{v.Width, v.Height}, Quality: 5, SessionTimeout: "PT60S"}
 	e.RateControl.FrameRateLimit = v.FPS
 	e.RateControl.EncodingInterval = 1
@@ -43,29 +43,32 @@ func (s *Server) encoderConfig() videoEncoderConfiguration {
 	return e
 }
 
-func (s *Server) profile() profile {
-	return profile{Token: profileToken, Fixed: true, Name: "MainStream", Source: s.sourceConfig(), Encoder: s.encoderConfig()}
+func (s *Server) profile(p mediaProfile) profile {
+	return profile{Token: p.token, Fixed: true, Name: p.name, Source: s.sourceConfig(), Encoder: s.encoderConfig(p)}
 }
 
 // token returns the text of the argument element local (any namespace).
 func (c *call) token(local string) string { return c.arg.child("*", local).value() }
 
 func getProfiles(c *call) (any, error) {
-	return getProfilesResponse{Profiles: []profile{c.s.profile()}}, nil
+	var r getProfilesResponse
+	for _, p := range c.s.mediaProfiles() {
+		r.Profiles = append(r.Profiles, c.s.profile(p))
+	}
+	return r, nil
 }
 
 func (c *call) checkProfile() error {
-	if c.token("ProfileToken") != profileToken {
-		return faultInvalidArgVal("NoProfile", "The requested profile token does not exist")
-	}
-	return nil
+	_, err := c.requestedProfile()
+	return err
 }
 
 func getProfile(c *call) (any, error) {
-	if err := c.checkProfile(); err != nil {
+	p, err := c.requestedProfile()
+	if err != nil {
 		return nil, err
 	}
-	return getProfileResponse{Profile: c.s.profile()}, nil
+	return getProfileResponse{Profile: c.s.profile(p)}, nil
 }
 
 func getVideoSources(c *call) (any, error) {
@@ -85,14 +88,19 @@ func getVideoSourceConfiguration(c *call) (any, error) {
 }
 
 func getVideoEncoderConfigurations(c *call) (any, error) {
-	return getVideoEncoderConfigurationsResponse{Configs: []videoEncoderConfiguration{c.s.encoderConfig()}}, nil
+	var r getVideoEncoderConfigurationsResponse
+	for _, p := range c.s.mediaProfiles() {
+		r.Configs = append(r.Configs, c.s.encoderConfig(p))
+	}
+	return r, nil
 }
 
 func getVideoEncoderConfiguration(c *call) (any, error) {
-	if c.token("ConfigurationToken") != vecToken {
+	p, ok := c.s.encoderFor(c.token("ConfigurationToken"))
+	if !ok {
 		return nil, faultInvalidArgVal("NoConfig", "The requested configuration does not exist")
 	}
-	return getVideoEncoderConfigurationResponse{Config: c.s.encoderConfig()}, nil
+	return getVideoEncoderConfigurationResponse{Config: c.s.encoderConfig(p)}, nil
 }
 
 // getVideoEncoderConfigurationOptions answers what SetVideoEncoderConfiguration
@@ -124,7 +132,8 @@ func getVideoEncoderConfigurationOptions(c *call) (any, error) {
 // unicast transport (UDP, TCP interleaved, RTSP over HTTP) is served on the
 // same URL; multicast is not offered.
 func getStreamURI(c *call) (any, error) {
-	if err := c.checkProfile(); err != nil {
+	p, err := c.requestedProfile()
+	if err != nil {
 		return nil, err
 	}
 	setup := c.arg.child("*", "StreamSetup")
@@ -137,18 +146,19 @@ func getStreamURI(c *call) (any, error) {
 	default:
 		return nil, faultInvalidArgVal("InvalidStreamSetup", "Unsupported transport protocol")
 	}
-	uri := "rtsp://" + hostPort(c.host, c.s.cfg.RTSPPort) + c.s.cfg.RTSPPath
+	uri := "rtsp://" + hostPort(c.host, c.s.cfg.RTSPPort) + p.path
 	return getStreamURIResponse{URI: mediaURI{URI: uri, Timeout: "PT0S"}}, nil
 }
 
 // setSynchronizationPoint forces an IDR (the encoder stage rate-limits it).
 func setSynchronizationPoint(c *call) (any, error) {
-	if err := c.checkProfile(); err != nil {
+	p, err := c.requestedProfile()
+	if err != nil {
 		return nil, err
 	}
-	if c.s.cfg.Keyframes == nil {
+	if p.keys == nil {
 		return nil, faultActionNotSupported()
 	}
-	c.s.cfg.Keyframes.RequestKeyframe()
+	p.keys.RequestKeyframe()
 	return setSynchronizationPointResponse{}, nil
 }

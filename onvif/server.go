@@ -41,6 +41,9 @@ type Config struct {
 
 	Device DeviceInfo
 	Video  Video
+	// Sub is the optional second, smaller stream: a second media profile
+	// (profile_sub) whose GetStreamUri names Sub.Path. nil: one profile.
+	Sub *SubStream
 	// Accounts are the users with clear-text passwords (PasswordDigest needs
 	// them); the same accounts as the RTSP server.
 	Accounts []auth.Account
