@@ -1,6 +1,7 @@
 package onvif
 
 import (
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -116,4 +117,37 @@ func BenchmarkRejectDeepNesting(b *testing.B) {
 			b.Fatalf("status %d", w.Code)
 		}
 	}
+}
+
+// BenchmarkSubscriptionMemory reports the heap one open pull-point
+// subscription holds: empty, and with its queue full (maxQueuedEvents
+// messages waiting because the client stopped pulling).
+func BenchmarkSubscriptionMemory(b *testing.B) {
+	measure := func(fill bool) float64 {
+		s := newTestServer(b, func(c *Config) { c.MaxNonces = 1 << 16 })
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for i := range maxPullPoints {
+			w := soapAt(s, DevicePath, "viewer", i, `<tev:CreatePullPointSubscription`+tevNS+`><tev:InitialTerminationTime>PT10M</tev:InitialTerminationTime></tev:CreatePullPointSubscription>`)
+			if w.Code != 200 {
+				b.Fatalf("subscription %d: %d", i, w.Code)
+			}
+		}
+		if fill {
+			for i := range maxQueuedEvents {
+				s.PublishEvent(TopicMotionAlarm, i%2 == 0)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		runtime.KeepAlive(s)
+		return float64(after.HeapAlloc-before.HeapAlloc) / maxPullPoints
+	}
+	var empty, full float64
+	for range b.N {
+		empty, full = measure(false), measure(true)
+	}
+	b.ReportMetric(empty, "B/sub-empty")
+	b.ReportMetric(full, "B/sub-full")
 }
