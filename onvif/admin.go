@@ -124,6 +124,7 @@ type liveState struct {
 	location     string
 	discoverable bool
 	video        Video
+	manualTime   bool // SetSystemDateAndTime Manual succeeded
 }
 
 func newLiveState(cfg Config) *liveState {

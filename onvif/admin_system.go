@@ -236,6 +236,9 @@ func setSystemDateAndTime(c *call) (any, error) {
 	if err := c.s.cfg.Admin.SetSystemTime(t); err != nil {
 		return nil, adminErr("SetSystemDateAndTime", err)
 	}
+	c.s.state.mu.Lock()
+	c.s.state.manualTime = true
+	c.s.state.mu.Unlock()
 	c.s.log.Info("onvif: system time set", "utc", t, "by", c.acct)
 	return empty("tds:SetSystemDateAndTimeResponse"), nil
 }

@@ -357,8 +357,16 @@ func TestAdminStateAnswered(t *testing.T) {
 			t.Fatalf("%d\n%s", code, resp)
 		}
 	}
+	_, body := adminDo(s, &seq, "", `<tds:GetSystemDateAndTime/>`)
+	if !strings.Contains(body, "<tt:DateTimeType>NTP</tt:DateTimeType>") {
+		t.Errorf("GetSystemDateAndTime before a manual set:\n%s", body)
+	}
+	must(dateTimeReq("Manual", "UTC0", 2026, 11, 27, 10, 30, 0))
+	if _, body = adminDo(s, &seq, "", `<tds:GetSystemDateAndTime/>`); !strings.Contains(body, "<tt:DateTimeType>Manual</tt:DateTimeType>") {
+		t.Errorf("GetSystemDateAndTime after a manual set:\n%s", body)
+	}
 	must(`<tds:SetScopes><tds:Scopes>onvif://www.onvif.org/name/Gate%204</tds:Scopes></tds:SetScopes>`)
-	_, body := adminDo(s, &seq, "viewer", `<tds:GetScopes/>`)
+	_, body = adminDo(s, &seq, "viewer", `<tds:GetScopes/>`)
 	if !strings.Contains(body, "name/Gate%204</tt:ScopeItem>") || strings.Contains(body, "location/") {
 		t.Errorf("GetScopes after SetScopes:\n%s", body)
 	}

@@ -23,9 +23,15 @@ func (c *call) xaddr(path string) string { return c.base + path }
 func getSystemDateAndTime(c *call) (any, error) {
 	now := c.s.clk.Now().UTC()
 	dt := dateTime{Hour: now.Hour(), Minute: now.Minute(), Second: now.Second(), Year: now.Year(), Month: int(now.Month()), Day: now.Day()}
-	// The agent does not set the clock; the operating system keeps it
-	// (NTP on a networked board), and the time zone is reported as UTC.
-	return getSystemDateAndTimeResponse{SDT: systemDateAndTime{DateTimeType: "NTP", TZ: "UTC0", UTC: dt, Local: dt}}, nil
+	// The operating system keeps the clock (NTP on a networked board)
+	// until a client sets it by hand; the time zone is always UTC.
+	typ := "NTP"
+	c.s.state.mu.RLock()
+	if c.s.state.manualTime {
+		typ = "Manual"
+	}
+	c.s.state.mu.RUnlock()
+	return getSystemDateAndTimeResponse{SDT: systemDateAndTime{DateTimeType: typ, TZ: "UTC0", UTC: dt, Local: dt}}, nil
 }
 
 func getDeviceInformation(c *call) (any, error) {
