@@ -161,9 +161,8 @@ func (d *v4l2Device) start(cfg V4L2Config, log *slog.Logger) error {
 	if err := ioctl(d.fd, vidiocSFmt, unsafe.Pointer(&f)); err != nil {
 		return fmt.Errorf("%s: VIDIOC_S_FMT %v %dx%d: %w", d.Name(), want.FourCC, want.Width, want.Height, err)
 	}
-	if FourCC(p.PixelFormat) != want.FourCC {
-		return permanent{fmt.Errorf("%s: %w: asked for %v %dx%d, driver set %v; camera offers %s",
-			d.Name(), ErrFormatRefused, want.FourCC, want.Width, want.Height, FourCC(p.PixelFormat), describeOffers(offers))}
+	if err := checkGranted(d.Name(), want, Mode{FourCC: FourCC(p.PixelFormat), Width: p.Width, Height: p.Height}, offers); err != nil {
+		return err
 	}
 	d.mode = Mode{FourCC: want.FourCC, Width: p.Width, Height: p.Height}
 	d.bpl = int(p.BytesPerLine)
@@ -172,9 +171,6 @@ func (d *v4l2Device) start(cfg V4L2Config, log *slog.Logger) error {
 		if want.FourCC == FourCCYUYV {
 			d.bpl *= 2
 		}
-	}
-	if p.Width%2 != 0 || p.Height%2 != 0 {
-		return permanent{fmt.Errorf("%s: %w: granted odd size %dx%d", d.Name(), ErrFormatRefused, p.Width, p.Height)}
 	}
 
 	iv := d.enumIntervals(want.FourCC, p.Width, p.Height)(cfg.FPS)

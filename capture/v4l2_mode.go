@@ -136,6 +136,20 @@ func (m Mode) String() string {
 
 // describeOffers lists formats and sizes for error messages, so the user
 // sees what the camera could have given.
+// checkGranted compares what S_FMT set with what was asked: another pixel
+// format (the driver refused ours) or an odd size (4:2:0 needs even ones)
+// is a permanent error naming the device and what it offers.
+func checkGranted(name string, want, got Mode, offers []FormatOffer) error {
+	if got.FourCC != want.FourCC {
+		return permanent{fmt.Errorf("%s: %w: asked for %v %dx%d, driver set %v; camera offers %s",
+			name, ErrFormatRefused, want.FourCC, want.Width, want.Height, got.FourCC, describeOffers(offers))}
+	}
+	if got.Width%2 != 0 || got.Height%2 != 0 {
+		return permanent{fmt.Errorf("%s: %w: granted odd size %dx%d", name, ErrFormatRefused, got.Width, got.Height)}
+	}
+	return nil
+}
+
 func describeOffers(offers []FormatOffer) string {
 	var b strings.Builder
 	for i, o := range offers {

@@ -95,3 +95,23 @@ func TestParseFourCC(t *testing.T) {
 		t.Errorf("big-endian Y16: %q", s)
 	}
 }
+
+// A driver that sets another format than the one asked, or an odd size,
+// is refused for good, with the device and what it offers in the message.
+func TestCheckGranted(t *testing.T) {
+	offers := []FormatOffer{{FourCC: FourCCYUYV, Sizes: []FrameSize{{MinW: 640, MaxW: 640, MinH: 480, MaxH: 480}}}}
+	want := Mode{FourCC: FourCCNV12, Width: 640, Height: 480}
+	err := checkGranted("/dev/video3 (cam)", want, Mode{FourCC: FourCCYUYV, Width: 640, Height: 480}, offers)
+	var p permanent
+	if !errors.Is(err, ErrFormatRefused) || !errors.As(err, &p) ||
+		!strings.Contains(err.Error(), "/dev/video3 (cam)") || !strings.Contains(err.Error(), "driver set YUYV") || !strings.Contains(err.Error(), "640x480") {
+		t.Errorf("refused format: %v", err)
+	}
+	err = checkGranted("/dev/video3 (cam)", want, Mode{FourCC: FourCCNV12, Width: 641, Height: 480}, offers)
+	if !errors.Is(err, ErrFormatRefused) || !strings.Contains(err.Error(), "odd size 641x480") {
+		t.Errorf("odd size: %v", err)
+	}
+	if err := checkGranted("x", want, want, offers); err != nil {
+		t.Errorf("granted as asked: %v", err)
+	}
+}
