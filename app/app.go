@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -238,6 +239,9 @@ func (a *Agent) buildCamera(device string) error {
 		}
 		formats = append(formats, f)
 	}
+	if cam.Passthrough() {
+		return a.buildCameraPassthrough(device, formats)
+	}
 	frames := media.NewFrameQueue(2)
 	src, err := capture.NewV4L2(capture.V4L2Config{Device: device, Match: cam.Match, Width: cam.Width, Height: cam.Height,
 		FPS: cam.FPS, Formats: formats, Output: media.I420}, frames, a.opts.Clock, log.With("component", "source"))
@@ -251,6 +255,28 @@ func (a *Agent) buildCamera(device string) error {
 		name = fmt.Sprintf("camera matching %q", cam.Match)
 	}
 	return a.buildEncoder(src, frames, cam.Width, cam.Height, cam.FPS, fmt.Sprintf("V4L2 %s, wanted %dx%d@%d", name, cam.Width, cam.Height, cam.FPS))
+}
+
+// buildCameraPassthrough streams a UVC camera's own H.264 into the hub
+// without an encoder: no forced IDRs (the camera keeps its own GOP), and
+// with no raw pictures no sub stream, snapshots or motion events.
+func (a *Agent) buildCameraPassthrough(device string, formats []capture.FourCC) error {
+	cfg, log := a.cfg, a.opts.Log
+	cam := cfg.Source.V4L2
+	src, err := capture.NewV4L2(capture.V4L2Config{Device: device, Match: cam.Match, Width: cam.Width, Height: cam.Height,
+		FPS: cam.FPS, Formats: formats, AUs: a.hub}, nil, a.opts.Clock, log.With("component", "source"))
+	if err != nil {
+		return err
+	}
+	a.source = src
+	a.controls = src.Controls()
+	name := cmp.Or(device, fmt.Sprintf("camera matching %q", cam.Match))
+	a.describe = fmt.Sprintf("V4L2 %s, the camera's own H.264 %dx%d@%d passed through", name, cam.Width, cam.Height, cam.FPS)
+	// The camera's profile and GOP are known only from its stream; Main
+	// and one second are what UVC encoders commonly use.
+	a.video = onvif.Video{Width: cam.Width, Height: cam.Height, FPS: cam.FPS, BitrateKbps: cfg.Encoder.BitrateKbps, GOP: cam.FPS, Profile: "Main"}
+	a.comps = append(a.comps, named{"source", src}, named{"controls", controlsRunner{a.controls}})
+	return nil
 }
 
 type rawSource interface {

@@ -58,3 +58,26 @@ func TestSubStreamChoice(t *testing.T) {
 		}
 	}
 }
+
+// A UVC camera's own H.264 is passed through: no encoder, no sub stream
+// (there are no raw pictures to scale), ONVIF still describes the stream.
+func TestPassthroughCameraHasNoEncoder(t *testing.T) {
+	cfg := loopbackConfig(t)
+	cfg.Source.Type = "v4l2"
+	cfg.Source.V4L2.Device = "/dev/video-none"
+	cfg.Source.V4L2.Formats = []string{"H264"}
+	cfg.Encoder.SubStream.Mode = "on"
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.stage != nil || a.sub != nil || a.snap != nil || !strings.Contains(a.describe, "passed through") {
+		t.Errorf("stage %v, sub %v, snapshots %v, %q", a.stage != nil, a.sub != nil, a.snap != nil, a.describe)
+	}
+	if a.video.Width != cfg.Source.V4L2.Width || a.video.Profile != "Main" {
+		t.Errorf("ONVIF video %+v", a.video)
+	}
+}

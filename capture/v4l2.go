@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +31,10 @@ type V4L2Config struct {
 	Formats []FourCC
 	// Output is the encoder's layout (I420 or NV12).
 	Output media.PixelFormat
+	// AUs receives the camera's own H.264 (Formats = [H264]): each buffer
+	// is published as an access unit, passed through without re-encoding.
+	// The frame queue is then unused and may be nil.
+	AUs AUSink
 
 	Buffers      int           // driver buffers (mmap); 0 = 4
 	PoolFrames   int           // encoder frames; 0 = 4
@@ -90,8 +95,17 @@ func (c V4L2Config) validate() error {
 	}
 	for _, f := range c.Formats {
 		if !f.supported() {
-			errs = append(errs, fmt.Errorf("format %v: want YUYV, NV12, YU12 or MJPEG", f))
+			errs = append(errs, fmt.Errorf("format %v: want YUYV, NV12, YU12, MJPEG or H264", f))
 		}
+	}
+	passthrough := slices.Contains(c.Formats, FourCCH264)
+	switch {
+	case passthrough && len(c.Formats) != 1:
+		errs = append(errs, errors.New("formats: H264 (passthrough) cannot be mixed with raw formats: the pipeline differs"))
+	case passthrough && c.AUs == nil:
+		errs = append(errs, errors.New("formats: H264 needs an access-unit sink"))
+	case !passthrough && c.AUs != nil:
+		errs = append(errs, errors.New("an access-unit sink needs formats [H264]"))
 	}
 	if c.Output != media.I420 && c.Output != media.NV12 {
 		errs = append(errs, fmt.Errorf("output %v: want I420 or NV12", c.Output))
@@ -139,6 +153,8 @@ type V4L2 struct {
 	bo   backoff
 
 	pool         *media.FramePool // per geometry; replaced when a reconnect grants another size
+	auPool       *media.AUPool    // H.264 passthrough
+	h264         h264State
 	poolW, poolH int
 	seq          uint64        // next source sequence number; only Run touches it
 	ptsAt        time.Duration // driver timestamp of PTS 0 (first frame ever)
@@ -164,7 +180,7 @@ func newV4L2(cfg V4L2Config, out *media.FrameQueue, clk clock.Clock, log *slog.L
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("capture: v4l2: %w", err)
 	}
-	if out == nil || clk == nil {
+	if (out == nil && cfg.AUs == nil) || clk == nil {
 		return nil, errors.New("capture: v4l2: nil queue or clock")
 	}
 	if log == nil {
@@ -225,7 +241,12 @@ func (v *V4L2) session(ctx context.Context, s v4l2Stream) bool {
 	v.mu.Lock()
 	v.mode, v.name = m, s.Name()
 	v.mu.Unlock()
-	if v.pool == nil || v.poolW != w || v.poolH != h {
+	if m.FourCC == FourCCH264 {
+		if v.auPool == nil {
+			v.auPool = media.NewAUPool(v.cfg.PoolFrames * 4)
+		}
+		v.h264.synced = false // a new session starts at its first IDR
+	} else if v.pool == nil || v.poolW != w || v.poolH != h {
 		v.pool = media.NewFramePool(v.cfg.PoolFrames, v.cfg.Output, w, h)
 		v.poolW, v.poolH = w, h
 	}
@@ -255,7 +276,11 @@ func (v *V4L2) session(ctx context.Context, s v4l2Stream) bool {
 			v.dropped.Add(gap)
 		}
 		lastSeq, got = b.Seq, true
-		v.deliver(b, layout)
+		if m.FourCC == FourCCH264 {
+			v.deliverAU(b)
+		} else {
+			v.deliver(b, layout)
+		}
 		if err := s.Requeue(b); err != nil {
 			v.log.Warn("camera lost", "device", s.Name(), "err", err)
 			return got
@@ -281,21 +306,10 @@ func (v *V4L2) deliver(b v4l2Buf, l rawLayout) {
 	}
 	if err != nil {
 		f.Release()
-		v.dropped.Add(1)
-		if v.decodeErrors.Add(1)%100 == 1 { // the first, then every 100th: a bad stream must not flood the log
-			v.log.Warn("bad frame from camera", "err", err, "errors", v.decodeErrors.Load())
-		}
+		v.badFrame(err)
 		return
 	}
-	if !v.hasTS {
-		v.ptsAt, v.hasTS = b.TS, true
-	}
-	pts := b.TS - v.ptsAt
-	if pts < v.lastP { // never let PTS go backwards, whatever the driver does
-		pts = v.lastP
-	}
-	v.lastP = pts
-	f.Seq, f.PTS, f.Wall = seq, pts, b.Wall
+	f.Seq, f.PTS, f.Wall = seq, v.pts(b), b.Wall
 	if v.out.Push(f) {
 		v.frames.Add(1)
 	} else {

@@ -19,6 +19,7 @@ var (
 	FourCCYU12  = fourcc("YU12") // I420
 	FourCCMJPEG = fourcc("MJPG")
 	FourCCJPEG  = fourcc("JPEG") // some drivers name their MJPEG this way
+	FourCCH264  = fourcc("H264") // UVC cameras that encode: passed through
 )
 
 // String is the four characters; V4L2's big-endian variants (bit 31 set)
@@ -52,14 +53,16 @@ func ParseFourCC(s string) (FourCC, error) {
 		return FourCCMJPEG, nil
 	case "JPEG":
 		return FourCCJPEG, nil
+	case "H264":
+		return FourCCH264, nil
 	}
-	return 0, fmt.Errorf("camera format %q: want YUYV, NV12, YU12 or MJPEG", s)
+	return 0, fmt.Errorf("camera format %q: want YUYV, NV12, YU12, MJPEG or H264", s)
 }
 
 // supported reports whether the source has a converter for f.
 func (f FourCC) supported() bool {
 	switch f {
-	case FourCCYUYV, FourCCNV12, FourCCYU12, FourCCMJPEG, FourCCJPEG:
+	case FourCCYUYV, FourCCNV12, FourCCYU12, FourCCMJPEG, FourCCJPEG, FourCCH264:
 		return true
 	}
 	return false

@@ -85,8 +85,11 @@ func TestParseFourCC(t *testing.T) {
 			t.Errorf("%s: %v %v", s, got, err)
 		}
 	}
-	if _, err := ParseFourCC("H264"); err == nil {
-		t.Error("H264 accepted")
+	if got, err := ParseFourCC("h264"); err != nil || got != FourCCH264 {
+		t.Errorf("H264: %v %v", got, err)
+	}
+	if _, err := ParseFourCC("HEVC"); err == nil {
+		t.Error("HEVC accepted")
 	}
 	if FourCCYUYV.String() != "YUYV" {
 		t.Error(FourCCYUYV.String())

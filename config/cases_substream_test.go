@@ -16,3 +16,12 @@ func TestSubStreamValidation(t *testing.T) {
 		t.Errorf("defaults: %+v %q", d.Encoder.SubStream, d.RTSP.SubPath)
 	}
 }
+
+func TestPassthroughFormat(t *testing.T) {
+	c := mustParse(t, "source:\n  type: v4l2\n  v4l2:\n    device: /dev/video0\n    formats: [H264, YUYV]\n")
+	checkProblems(t, c.Validate(), []want{{"source.v4l2.formats", 5, "must be the only format"}})
+	c = mustParse(t, "source:\n  type: v4l2\n  v4l2:\n    device: /dev/video0\n    formats: [h264]\n")
+	if err := c.Validate(); err != nil || !c.Source.V4L2.Passthrough() {
+		t.Errorf("[h264]: %v, passthrough %v", err, c.Source.V4L2.Passthrough())
+	}
+}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"time"
 
 	"camagent/device"
@@ -62,7 +63,18 @@ type V4L2 struct {
 	Width   int      `yaml:"width"`   // wanted pixels, even, 64..3840; default 1280 (the closest mode is granted)
 	Height  int      `yaml:"height"`  // wanted pixels, even, 64..2160; default 720
 	FPS     int      `yaml:"fps"`     // wanted frames per second, 1..120; default 30
-	Formats []string `yaml:"formats"` // camera formats accepted, preferred first; default [NV12, YU12, YUYV, MJPEG]
+	Formats []string `yaml:"formats"` // camera formats accepted, preferred first; default [NV12, YU12, YUYV, MJPEG]; [H264] alone: the camera's own H.264, passed through
+}
+
+// Passthrough reports whether the camera's own H.264 is streamed as it is
+// (formats lists H264).
+func (v V4L2) Passthrough() bool {
+	for _, f := range v.Formats {
+		if strings.EqualFold(f, "H264") {
+			return true
+		}
+	}
+	return false
 }
 
 // TestPattern is the built-in moving colour pattern with a burned-in frame

@@ -45,7 +45,7 @@ var (
 	logLevels        = []string{"debug", "info", "warn", "error"}
 	logFormats       = []string{"text", "json"}
 	sourceTypes      = []string{"auto", "v4l2", "testpattern", "file"}
-	cameraFormats    = []string{"NV12", "YU12", "I420", "YUYV", "MJPEG", "MJPG", "JPEG"}
+	cameraFormats    = []string{"NV12", "YU12", "I420", "YUYV", "MJPEG", "MJPG", "JPEG", "H264"}
 	pixelFormats     = []string{"I420", "NV12"}
 	encoderTypes     = []string{"auto", "software", "hardware"}
 	digestAlgorithms = []string{"SHA-256", "MD5"}
@@ -151,6 +151,9 @@ func (v *validator) source(s Source) {
 	}
 	for i, f := range cam.Formats {
 		v.oneOf(fmt.Sprintf("source.v4l2.formats[%d]", i), strings.ToUpper(f), cameraFormats)
+	}
+	if cam.Passthrough() && len(cam.Formats) > 1 {
+		v.bad("source.v4l2.formats", "H264 (the camera's own encoding, passed through) must be the only format: raw formats need the encoder, H264 bypasses it")
 	}
 	if cam.Device != "" && !strings.HasPrefix(cam.Device, "/dev/") {
 		v.bad("source.v4l2.device", "must be a /dev path such as /dev/video0, got %s", quote(cam.Device))
