@@ -14,7 +14,7 @@ import (
 // buffer, with the driver's timestamps: pictures before the first IDR are
 // dropped (nothing could decode them), an IDR sent without SPS/PPS gets the
 // last ones in front, and a garbage buffer is counted, not published.
-func TestV4L2H264Passthrough(t *testing.T) {
+func TestUVCH264Passthrough(t *testing.T) {
 	data, err := os.ReadFile("testdata/testsrc-320x240.h264")
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,8 @@
 package capture
 
 import (
+	"camagent/internal/v4l2"
+
 	"context"
 	"errors"
 	"fmt"
@@ -23,10 +25,33 @@ import (
 type v4l2Device struct {
 	path, card string
 	fd         int
+	typ        uint32 // bufTypeVideoCapture, or bufTypeCaptureMpl on multi-planar-only nodes
 	mode       Mode
 	bpl        int
 	bufs       [][]byte
+	planes     []v4l2.Plane // one per buffer, multi-planar nodes only (QBUF/DQBUF point at it)
+	dqPlane    v4l2.Plane   // the plane of the buffer DQBUF returns
 	streaming  bool
+}
+
+func (d *v4l2Device) mplane() bool { return d.typ == bufTypeCaptureMpl }
+
+// newBuf is a v4l2_buffer for buffer i (DQBUF: -1) of this node's type;
+// on multi-planar nodes it points at that buffer's one plane.
+func (d *v4l2Device) newBuf(i int) v4l2Buffer {
+	b := v4l2Buffer{Type: d.typ, Memory: memoryMmap}
+	if i >= 0 {
+		b.Index = uint32(i)
+	}
+	if d.mplane() {
+		p := &d.dqPlane
+		if i >= 0 {
+			p = &d.planes[i]
+			*p = v4l2.Plane{Length: uint32(len(d.bufs[i]))}
+		}
+		b.M, b.Length = uintptr(unsafe.Pointer(p)), 1
+	}
+	return b
 }
 
 // nodePath is the camera's node: Device, or the first node matching Match
@@ -81,16 +106,19 @@ func openV4L2Node(path string) (*v4l2Device, error) {
 		caps = c.DeviceCaps
 	}
 	card := cstr(c.Card[:])
-	if caps&capVideoCapture == 0 || caps&capStreaming == 0 {
-		unix.Close(fd)
-		what := "no single-planar video capture with streaming"
-		if caps&capVideoCaptureMplane != 0 {
-			what = "multi-planar capture only, which this source does not support yet"
-		}
-		return nil, permanent{fmt.Errorf("%s (%s, driver %s, caps %#08x): %w: %s",
-			path, card, cstr(c.Driver[:]), caps, ErrNotV4L2, what)}
+	typ := uint32(bufTypeVideoCapture)
+	if caps&capVideoCapture == 0 && caps&capVideoCaptureMplane != 0 {
+		// CSI receivers and some bridges are multi-planar only; the
+		// single-plane formats (NV12, YU12, YUYV, MJPG) work the same
+		// through the multi-planar API with one plane.
+		typ = bufTypeCaptureMpl
 	}
-	return &v4l2Device{path: path, card: card, fd: fd}, nil
+	if caps&(capVideoCapture|capVideoCaptureMplane) == 0 || caps&capStreaming == 0 {
+		unix.Close(fd)
+		return nil, permanent{fmt.Errorf("%s (%s, driver %s, caps %#08x): %w: no video capture with streaming",
+			path, card, cstr(c.Driver[:]), caps, ErrNotV4L2)}
+	}
+	return &v4l2Device{path: path, card: card, fd: fd, typ: typ}, nil
 }
 
 // findV4L2 returns the first capture node whose card name or bus info
@@ -116,8 +144,8 @@ func findV4L2(match string) (string, error) {
 			caps = c.DeviceCaps
 		}
 		card, bus := cstr(c.Card[:]), cstr(c.BusInfo[:])
-		if caps&capVideoCapture == 0 {
-			continue
+		if caps&(capVideoCapture|capVideoCaptureMplane) == 0 || caps&(capVideoOutput|capVideoOutputMpl|capVideoM2M|capVideoM2MMplane) != 0 {
+			continue // not a camera, or a memory-to-memory codec
 		}
 		seen = append(seen, fmt.Sprintf("%s %q %s", p, card, bus))
 		if strings.Contains(strings.ToLower(card), want) || strings.Contains(strings.ToLower(bus), want) {
@@ -154,12 +182,9 @@ func (d *v4l2Device) start(cfg V4L2Config, log *slog.Logger) error {
 	if err != nil {
 		return permanent{fmt.Errorf("%s: %w", d.Name(), err)}
 	}
-	var f v4l2Format
-	f.Type = bufTypeVideoCapture
-	p := f.pix()
-	p.Width, p.Height, p.PixelFormat, p.Field = want.Width, want.Height, uint32(want.FourCC), fieldNone
-	if err := ioctl(d.fd, vidiocSFmt, unsafe.Pointer(&f)); err != nil {
-		return fmt.Errorf("%s: VIDIOC_S_FMT %v %dx%d: %w", d.Name(), want.FourCC, want.Width, want.Height, err)
+	p, err := d.setFormat(want)
+	if err != nil {
+		return err
 	}
 	if err := checkGranted(d.Name(), want, Mode{FourCC: FourCC(p.PixelFormat), Width: p.Width, Height: p.Height}, offers); err != nil {
 		return err
@@ -175,7 +200,7 @@ func (d *v4l2Device) start(cfg V4L2Config, log *slog.Logger) error {
 
 	iv := d.enumIntervals(want.FourCC, p.Width, p.Height)(cfg.FPS)
 	var sp v4l2Streamparm
-	sp.Type = bufTypeVideoCapture
+	sp.Type = d.typ
 	sp.TimePerFrame = v4l2Fract(iv)
 	if err := ioctl(d.fd, vidiocSParm, unsafe.Pointer(&sp)); err != nil {
 		// Some drivers have no frame-rate control; they stream at their
@@ -191,7 +216,7 @@ func (d *v4l2Device) start(cfg V4L2Config, log *slog.Logger) error {
 	if err := d.mapBuffers(cfg.Buffers); err != nil {
 		return err
 	}
-	t := int32(bufTypeVideoCapture)
+	t := int32(d.typ)
 	if err := ioctl(d.fd, vidiocStreamon, unsafe.Pointer(&t)); err != nil {
 		return fmt.Errorf("%s: VIDIOC_STREAMON: %w", d.Name(), err)
 	}
@@ -201,7 +226,7 @@ func (d *v4l2Device) start(cfg V4L2Config, log *slog.Logger) error {
 
 func (d *v4l2Device) enumFormats() ([]FormatOffer, error) {
 	// Sizes only for formats we could use: keeps errors readable.
-	offers, err := enumFormatsFD(d.fd, bufTypeVideoCapture, func(f FourCC) bool { return f.supported() })
+	offers, err := enumFormatsFD(d.fd, d.typ, func(f FourCC) bool { return f.supported() })
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", d.Name(), err)
 	}
@@ -247,6 +272,33 @@ func enumSizesFD(fd int, f FourCC) []FrameSize {
 	return sizes
 }
 
+// setFormat asks for want with S_FMT (the multi-planar variant on
+// multi-planar nodes) and returns what the driver set, as a single-planar
+// description: only one-plane layouts are accepted.
+func (d *v4l2Device) setFormat(want Mode) (v4l2PixFormat, error) {
+	var f v4l2Format
+	f.Type = d.typ
+	if !d.mplane() {
+		p := f.pix()
+		p.Width, p.Height, p.PixelFormat, p.Field = want.Width, want.Height, uint32(want.FourCC), fieldNone
+		if err := ioctl(d.fd, vidiocSFmt, unsafe.Pointer(&f)); err != nil {
+			return v4l2PixFormat{}, fmt.Errorf("%s: VIDIOC_S_FMT %v %dx%d: %w", d.Name(), want.FourCC, want.Width, want.Height, err)
+		}
+		return *p, nil
+	}
+	mp := (*v4l2.PixFormatMplane)(unsafe.Pointer(&f.Fmt.Raw[0]))
+	mp.Width, mp.Height, mp.PixelFormat, mp.Field, mp.NumPlanes = want.Width, want.Height, uint32(want.FourCC), fieldNone, 1
+	if err := ioctl(d.fd, vidiocSFmt, unsafe.Pointer(&f)); err != nil {
+		return v4l2PixFormat{}, fmt.Errorf("%s: VIDIOC_S_FMT (multi-planar) %v %dx%d: %w", d.Name(), want.FourCC, want.Width, want.Height, err)
+	}
+	if mp.NumPlanes != 1 {
+		return v4l2PixFormat{}, permanent{fmt.Errorf("%s: %w: %v in %d planes; only one-plane layouts are supported",
+			d.Name(), ErrFormatRefused, FourCC(mp.PixelFormat), mp.NumPlanes)}
+	}
+	return v4l2PixFormat{Width: mp.Width, Height: mp.Height, PixelFormat: mp.PixelFormat, Field: mp.Field,
+		BytesPerLine: mp.PlaneFmt[0].BytesPerLine, SizeImage: mp.PlaneFmt[0].SizeImage}, nil
+}
+
 // enumIntervals returns chooseInterval bound to what the camera offers for
 // this size.
 func (d *v4l2Device) enumIntervals(f FourCC, w, h uint32) func(int) Fract {
@@ -273,23 +325,32 @@ func enumIntervalsFD(fd int, f FourCC, w, h uint32) (discrete []Fract, lo, hi Fr
 }
 
 func (d *v4l2Device) mapBuffers(n int) error {
-	rb := v4l2Requestbuffers{Count: uint32(n), Type: bufTypeVideoCapture, Memory: memoryMmap}
+	rb := v4l2Requestbuffers{Count: uint32(n), Type: d.typ, Memory: memoryMmap}
 	if err := ioctl(d.fd, vidiocReqbufs, unsafe.Pointer(&rb)); err != nil {
 		return fmt.Errorf("%s: VIDIOC_REQBUFS %d: %w", d.Name(), n, err)
 	}
 	if rb.Count < 2 {
 		return fmt.Errorf("%s: VIDIOC_REQBUFS granted %d buffers, need 2", d.Name(), rb.Count)
 	}
+	d.planes = make([]v4l2.Plane, rb.Count) // never reallocated: QBUF keeps pointers into it
 	for i := uint32(0); i < rb.Count; i++ {
-		b := v4l2Buffer{Index: i, Type: bufTypeVideoCapture, Memory: memoryMmap}
+		b := v4l2Buffer{Index: i, Type: d.typ, Memory: memoryMmap}
+		if d.mplane() {
+			b.M, b.Length = uintptr(unsafe.Pointer(&d.planes[i])), 1
+		}
 		if err := ioctl(d.fd, vidiocQuerybuf, unsafe.Pointer(&b)); err != nil {
 			return fmt.Errorf("%s: VIDIOC_QUERYBUF %d: %w", d.Name(), i, err)
 		}
-		m, err := unix.Mmap(d.fd, int64(uint32(b.M)), int(b.Length), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+		off, length := int64(uint32(b.M)), int(b.Length)
+		if d.mplane() {
+			off, length = int64(uint32(d.planes[i].M)), int(d.planes[i].Length)
+		}
+		m, err := unix.Mmap(d.fd, off, length, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 		if err != nil {
 			return fmt.Errorf("%s: mmap buffer %d: %w", d.Name(), i, err)
 		}
 		d.bufs = append(d.bufs, m)
+		b = d.newBuf(int(i))
 		if err := ioctl(d.fd, vidiocQbuf, unsafe.Pointer(&b)); err != nil {
 			return fmt.Errorf("%s: VIDIOC_QBUF %d: %w", d.Name(), i, err)
 		}
@@ -310,17 +371,20 @@ func (d *v4l2Device) Next(ctx context.Context, timeout time.Duration) (v4l2Buf, 
 		if err := ctx.Err(); err != nil {
 			return v4l2Buf{}, err
 		}
-		b := v4l2Buffer{Type: bufTypeVideoCapture, Memory: memoryMmap}
+		b := d.newBuf(-1)
 		err := ioctl(d.fd, vidiocDqbuf, unsafe.Pointer(&b))
 		if err == nil {
+			if d.mplane() {
+				b.BytesUsed = d.dqPlane.BytesUsed // one plane: its payload is the picture
+			}
 			if int(b.Index) >= len(d.bufs) || int(b.BytesUsed) > len(d.bufs[b.Index]) {
 				return v4l2Buf{}, fmt.Errorf("%s: VIDIOC_DQBUF: bad buffer %d (%d bytes)", d.Name(), b.Index, b.BytesUsed)
 			}
 			if b.Flags&bufFlagError != 0 {
 				// The driver says the picture is corrupt (a USB transfer
 				// error): give the buffer back and wait for the next one.
-				if err := ioctl(d.fd, vidiocQbuf, unsafe.Pointer(&b)); err != nil {
-					return v4l2Buf{}, fmt.Errorf("%s: VIDIOC_QBUF: %w", d.Name(), err)
+				if err := d.Requeue(v4l2Buf{index: int(b.Index)}); err != nil {
+					return v4l2Buf{}, err
 				}
 				continue
 			}
@@ -340,7 +404,7 @@ func (d *v4l2Device) Next(ctx context.Context, timeout time.Duration) (v4l2Buf, 
 		}
 		if n > 0 && pfd[0].Revents&(unix.POLLERR|unix.POLLHUP|unix.POLLNVAL) != 0 && pfd[0].Revents&unix.POLLIN == 0 {
 			// Let DQBUF report the reason (ENODEV after an unplug).
-			b := v4l2Buffer{Type: bufTypeVideoCapture, Memory: memoryMmap}
+			b := d.newBuf(-1)
 			if err := ioctl(d.fd, vidiocDqbuf, unsafe.Pointer(&b)); err != nil && !errors.Is(err, unix.EAGAIN) {
 				return v4l2Buf{}, fmt.Errorf("%s: VIDIOC_DQBUF: %w", d.Name(), err)
 			}
@@ -367,7 +431,7 @@ func (d *v4l2Device) buf(b *v4l2Buffer) v4l2Buf {
 }
 
 func (d *v4l2Device) Requeue(x v4l2Buf) error {
-	b := v4l2Buffer{Index: uint32(x.index), Type: bufTypeVideoCapture, Memory: memoryMmap}
+	b := d.newBuf(x.index)
 	if err := ioctl(d.fd, vidiocQbuf, unsafe.Pointer(&b)); err != nil {
 		return fmt.Errorf("%s: VIDIOC_QBUF: %w", d.Name(), err)
 	}
@@ -378,7 +442,7 @@ func (d *v4l2Device) Requeue(x v4l2Buf) error {
 // fail; the unmap and close still release the driver's buffers.
 func (d *v4l2Device) Close() error {
 	if d.streaming {
-		t := int32(bufTypeVideoCapture)
+		t := int32(d.typ)
 		_ = ioctl(d.fd, vidiocStreamoff, unsafe.Pointer(&t))
 		d.streaming = false
 	}

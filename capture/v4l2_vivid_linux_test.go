@@ -21,7 +21,7 @@ import (
 // they skip: no machine this runs on otherwise has a camera.
 func needVivid(t *testing.T) *slog.Logger {
 	t.Helper()
-	if os.Getenv("CAMAGENT_VIVID") != "1" {
+	if v := os.Getenv("CAMAGENT_VIVID"); v != "1" && v != "mplane" {
 		t.Skip("needs vivid: run through test/vm/capture.sh")
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -62,53 +62,84 @@ func (c *frameCheck) check(f *media.Frame) {
 
 func TestVividCapture(t *testing.T) {
 	log := needVivid(t)
-	const want = 12
 	for _, size := range [][2]int{{640, 480}, {1280, 720}} {
 		for _, fcc := range []FourCC{FourCCYUYV, FourCCNV12, FourCCYU12, FourCCMJPEG} {
 			t.Run(fmt.Sprintf("%v-%dx%d", fcc, size[0], size[1]), func(t *testing.T) {
-				q := media.NewFrameQueue(4)
-				cfg := V4L2Config{Match: "vivid", Width: size[0], Height: size[1], FPS: 30, Formats: []FourCC{fcc}}
-				v, err := NewV4L2(cfg, q, clock.Real{}, log)
-				if err != nil {
-					t.Fatal(err)
-				}
-				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-				defer cancel()
-				done := make(chan error, 1)
-				start := time.Now()
-				go func() { done <- v.Run(ctx) }()
-				c := &frameCheck{t: t, w: size[0], h: size[1]}
-				for c.n < want {
-					select {
-					case f := <-q.C():
-						c.check(f)
-					case err := <-done:
-						if fcc == FourCCMJPEG && err != nil && strings.Contains(err.Error(), "none of the accepted") {
-							t.Skipf("vivid has no MJPEG (compressed formats are not generated): %v", err)
-						}
-						t.Fatalf("Run ended: %v", err)
-					case <-ctx.Done():
-						t.Fatalf("%d frames in 60 s", c.n)
-					}
-				}
-				el := time.Since(start)
-				cancel()
-				if err := <-done; err != nil {
-					t.Fatal(err)
-				}
-				q.Drain()
-				st := v.V4L2Stats()
-				if st.CameraFormat != fcc.String() || st.Width != size[0] || st.Height != size[1] {
-					t.Errorf("stats %+v", st)
-				}
-				if !c.nonBlack {
-					t.Error("every frame is black: the conversion lost the picture")
-				}
-				t.Logf("%v %dx%d: %d frames in %v (granted %d fps), seq %d..., dropped %d", fcc, size[0], size[1],
-					c.n, el.Round(time.Millisecond), st.FPS, c.lastSeq, st.Dropped)
+				captureVivid(t, log, fcc, size[0], size[1])
 			})
 		}
 	}
+}
+
+// TestVividMultiplanar captures from vivid loaded with multiplanar=2 (a
+// multi-planar-only node, as CSI receivers are), in the one-plane formats.
+func TestVividMultiplanar(t *testing.T) {
+	log := needVivid(t)
+	if os.Getenv("CAMAGENT_VIVID") != "mplane" {
+		t.Fatal("needs vivid loaded with multiplanar=2 and CAMAGENT_VIVID=mplane (test/vm/guest/capture.sh does both)")
+	}
+	path, err := findV4L2("vivid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := openV4L2Node(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := d.mplane()
+	d.Close()
+	if !mp {
+		t.Fatalf("%s is not multi-planar only: was vivid loaded with multiplanar=2?", path)
+	}
+	for _, fcc := range []FourCC{FourCCYUYV, FourCCNV12} {
+		t.Run(fmt.Sprintf("%v-640x480", fcc), func(t *testing.T) { captureVivid(t, log, fcc, 640, 480) })
+	}
+}
+
+// captureVivid takes 12 frames of fcc at w×h and checks them.
+func captureVivid(t *testing.T, log *slog.Logger, fcc FourCC, w, h int) {
+	const want = 12
+	size := [2]int{w, h}
+	q := media.NewFrameQueue(4)
+	cfg := V4L2Config{Match: "vivid", Width: size[0], Height: size[1], FPS: 30, Formats: []FourCC{fcc}}
+	v, err := NewV4L2(cfg, q, clock.Real{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- v.Run(ctx) }()
+	c := &frameCheck{t: t, w: size[0], h: size[1]}
+	for c.n < want {
+		select {
+		case f := <-q.C():
+			c.check(f)
+		case err := <-done:
+			if fcc == FourCCMJPEG && err != nil && strings.Contains(err.Error(), "none of the accepted") {
+				t.Skipf("vivid has no MJPEG (compressed formats are not generated): %v", err)
+			}
+			t.Fatalf("Run ended: %v", err)
+		case <-ctx.Done():
+			t.Fatalf("%d frames in 60 s", c.n)
+		}
+	}
+	el := time.Since(start)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	q.Drain()
+	st := v.V4L2Stats()
+	if st.CameraFormat != fcc.String() || st.Width != size[0] || st.Height != size[1] {
+		t.Errorf("stats %+v", st)
+	}
+	if !c.nonBlack {
+		t.Error("every frame is black: the conversion lost the picture")
+	}
+	t.Logf("%v %dx%d: %d frames in %v (granted %d fps), seq %d..., dropped %d", fcc, size[0], size[1],
+		c.n, el.Round(time.Millisecond), st.FPS, c.lastSeq, st.Dropped)
 }
 
 // TestVividUnplug takes the camera away during capture and brings it back:

@@ -3,6 +3,8 @@
 package encode
 
 import (
+	"camagent/internal/v4l2"
+
 	"errors"
 	"time"
 	"unsafe"
@@ -102,20 +104,12 @@ type v4l2PixFormat struct {
 	Priv, Flags, YcbcrEnc, Quantization, XF uint32
 }
 
-type v4l2PlanePixFormat struct {
-	SizeImage    uint32
-	BytesPerLine uint32
-	Reserved     [6]uint16
-}
-
-// v4l2PixFormatMplane is the multi-planar member (C packed; every field is
-// naturally aligned here, so Go's layout matches: 192 bytes).
-type v4l2PixFormatMplane struct {
-	Width, Height, PixelFormat, Field, Colorspace uint32
-	PlaneFmt                                      [8]v4l2PlanePixFormat
-	NumPlanes, Flags, YcbcrEnc, Quantization, XF  uint8
-	Reserved                                      [7]uint8
-}
+// The multi-planar structures are shared with capture/.
+type (
+	v4l2PlanePixFormat  = v4l2.PlanePixFormat
+	v4l2PixFormatMplane = v4l2.PixFormatMplane
+	v4l2Plane           = v4l2.Plane
+)
 
 // v4l2Format: the union holds pointers (v4l2_window), so it is
 // pointer-aligned: 208 bytes on 64-bit, 204 on 32-bit.
@@ -180,14 +174,6 @@ type v4l2Buffer struct {
 }
 
 // v4l2Plane: 64 bytes on 64-bit, 60 on 32-bit.
-type v4l2Plane struct {
-	BytesUsed  uint32
-	Length     uint32
-	M          uintptr // mem_offset for MMAP
-	DataOffset uint32
-	Reserved   [11]uint32
-}
-
 type v4l2Control struct {
 	ID    uint32
 	Value int32

@@ -23,3 +23,14 @@ say "vivid loaded: $(ls /sys/bus/platform/drivers/vivid | grep vivid || true)"
 export CAMAGENT_VIVID=1
 say "capture from vivid, then unplug and reload; live picture controls"
 capture.test -test.v -test.run 'TestVividCapture|TestVividUnplug|TestVividControls' -test.timeout 400s
+
+say "multi-planar capture: vivid reloaded with multiplanar=2"
+rmmod vivid
+modprobe vivid multiplanar=2
+i=0
+while [ ! -e /dev/video0 ]; do
+  i=$((i + 1))
+  [ $i -le 50 ] || { echo "capture: /dev/video0 did not appear (multiplanar=2)"; exit 1; }
+  sleep 0.1
+done
+CAMAGENT_VIVID=mplane capture.test -test.v -test.run 'TestVividMultiplanar' -test.timeout 120s
