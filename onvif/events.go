@@ -16,6 +16,11 @@ import (
 const (
 	TopicMotionAlarm = "tns1:VideoSource/MotionAlarm"
 	TopicSignalLoss  = "tns1:VideoSource/SignalLoss"
+	// TopicCellMotion is the same motion in the rule-engine form many
+	// NVRs subscribe to instead (Home Assistant, Frigate, most VMSs):
+	// Source VideoSourceConfigurationToken, VideoAnalyticsConfigurationToken
+	// and Rule, Data IsMotion. It follows TopicMotionAlarm.
+	TopicCellMotion = "tns1:RuleEngine/CellMotionDetector/Motion"
 	// TopicDigitalInput is raised per input (Config.DigitalInputs) with
 	// Server.SetDigitalInput: Source InputToken, Data LogicalState.
 	TopicDigitalInput = "tns1:Device/Trigger/DigitalInput"
@@ -82,7 +87,8 @@ type eventBroker struct {
 // app right after start).
 func newEventBroker(clk clock.Clock, inputs []string) *eventBroker {
 	b := &eventBroker{clk: clk, state: map[property]bool{}, subs: map[string]*subscription{}}
-	b.props = []property{{TopicMotionAlarm, sourceToken}, {TopicSignalLoss, sourceToken}}
+	b.props = []property{{TopicMotionAlarm, sourceToken}, {TopicSignalLoss, sourceToken}, {TopicCellMotion, vscToken}}
+	const video = 3 // the properties above
 	for _, in := range inputs {
 		p := property{TopicDigitalInput, in}
 		if _, dup := b.state[p]; !dup {
@@ -90,14 +96,14 @@ func newEventBroker(clk clock.Clock, inputs []string) *eventBroker {
 		}
 		b.state[p] = false
 	}
-	for _, p := range b.props[:2] {
+	for _, p := range b.props[:video] {
 		b.state[p] = false
 	}
 	return b
 }
 
 // hasInputs reports whether any digital input is configured.
-func (b *eventBroker) hasInputs() bool { return len(b.props) > 2 }
+func (b *eventBroker) hasInputs() bool { return len(b.props) > 3 }
 
 // purge drops expired subscriptions; b.mu held.
 func (b *eventBroker) purge(now time.Time) {

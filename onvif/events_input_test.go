@@ -112,3 +112,31 @@ func TestDigitalInputMessagesValidateAgainstXSD(t *testing.T) {
 		t.Fatalf("validate.sh: %v\n%s", err, out)
 	}
 }
+
+// Motion is raised in both forms: VideoSource/MotionAlarm and the rule
+// engine's CellMotionDetector/Motion that many NVRs subscribe to instead.
+func TestCellMotionFollowsMotionAlarm(t *testing.T) {
+	s := newTestServer(t, nil)
+	w := soapAt(s, DevicePath, "viewer", 1, `<tev:CreatePullPointSubscription`+tevNS+`/>`)
+	m := addressRE.FindStringSubmatch(w.Body.String())
+	if m == nil {
+		t.Fatalf("CreatePullPointSubscription: %d %s", w.Code, w.Body)
+	}
+	first := soapAt(s, m[1], "viewer", 2, pullBody("PT0S")).Body.String()
+	if !strings.Contains(first, `>tns1:RuleEngine/CellMotionDetector/Motion</wsnt:Topic>`) ||
+		!strings.Contains(first, `<tt:SimpleItem Name="IsMotion" Value="false"/>`) {
+		t.Fatalf("initial states:\n%s", first)
+	}
+	s.PublishEvent(TopicMotionAlarm, true)
+	got := soapAt(s, m[1], "viewer", 3, pullBody("PT0S")).Body.String()
+	for _, want := range []string{
+		`>tns1:VideoSource/MotionAlarm</wsnt:Topic>`, `<tt:SimpleItem Name="State" Value="true"/>`,
+		`>tns1:RuleEngine/CellMotionDetector/Motion</wsnt:Topic>`, `PropertyOperation="Changed"`,
+		`<tt:SimpleItem Name="VideoSourceConfigurationToken" Value="video_source_config"/>`,
+		`<tt:SimpleItem Name="Rule" Value="MotionDetectorRule"/>`, `<tt:SimpleItem Name="IsMotion" Value="true"/>`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s in\n%s", want, got)
+		}
+	}
+}

@@ -123,10 +123,16 @@ func getEventProperties(c *call) (any, error) {
 		device = `<tns1:Device><Trigger><DigitalInput wstop:topic="true">` + desc("InputToken", "tt:ReferenceToken", "LogicalState") +
 			`</DigitalInput></Trigger></tns1:Device>`
 	}
+	cell := `<tns1:RuleEngine><CellMotionDetector><Motion wstop:topic="true"><tt:MessageDescription IsProperty="true"><tt:Source>` +
+		`<tt:SimpleItemDescription Name="VideoSourceConfigurationToken" Type="tt:ReferenceToken"/>` +
+		`<tt:SimpleItemDescription Name="VideoAnalyticsConfigurationToken" Type="tt:ReferenceToken"/>` +
+		`<tt:SimpleItemDescription Name="Rule" Type="xs:string"/></tt:Source>` +
+		`<tt:Data><tt:SimpleItemDescription Name="IsMotion" Type="xs:boolean"/></tt:Data></tt:MessageDescription>` +
+		`</Motion></CellMotionDetector></tns1:RuleEngine>`
 	return raw("tev:GetEventPropertiesResponse",
 		`<tev:TopicNamespaceLocation>http://www.onvif.org/onvif/ver10/topics/topicns.xml</tev:TopicNamespaceLocation>`+
 			`<wsnt:FixedTopicSet>true</wsnt:FixedTopicSet>`+
-			`<wstop:TopicSet>`+device+`<tns1:VideoSource>`+
+			`<wstop:TopicSet>`+device+cell+`<tns1:VideoSource>`+
 			`<MotionAlarm wstop:topic="true">`+desc("Source", "tt:ReferenceToken", "State")+`</MotionAlarm>`+
 			`<SignalLoss wstop:topic="true">`+desc("Source", "tt:ReferenceToken", "State")+`</SignalLoss>`+
 			`</tns1:VideoSource></wstop:TopicSet>`+
@@ -137,13 +143,29 @@ func getEventProperties(c *call) (any, error) {
 		"tev", nsTEV, "wsnt", nsWSNT, "wstop", nsWSTOP, "tns1", nsTNS1, "xs", nsXS), nil
 }
 
-// itemNames are the Source and Data SimpleItem names of a topic's
-// messages, as GetEventProperties describes them.
-func itemNames(topic string) (source, data string) {
-	if topic == TopicDigitalInput {
-		return "InputToken", "LogicalState"
+// The cell motion detector's rule, as the analytics configuration names
+// it; the device has one, fixed.
+const (
+	analyticsToken = "video_analytics_config"
+	motionRule     = "MotionDetectorRule"
+)
+
+// messageItems renders a property message's Source and Data, as
+// GetEventProperties describes them for its topic.
+func messageItems(e event) string {
+	state := strconv.FormatBool(e.state)
+	switch e.topic {
+	case TopicDigitalInput:
+		return `<tt:Source><tt:SimpleItem Name="InputToken" Value="` + esc(e.source) + `"/></tt:Source>` +
+			`<tt:Data><tt:SimpleItem Name="LogicalState" Value="` + state + `"/></tt:Data>`
+	case TopicCellMotion:
+		return `<tt:Source><tt:SimpleItem Name="VideoSourceConfigurationToken" Value="` + esc(e.source) + `"/>` +
+			`<tt:SimpleItem Name="VideoAnalyticsConfigurationToken" Value="` + analyticsToken + `"/>` +
+			`<tt:SimpleItem Name="Rule" Value="` + motionRule + `"/></tt:Source>` +
+			`<tt:Data><tt:SimpleItem Name="IsMotion" Value="` + state + `"/></tt:Data>`
 	}
-	return "Source", "State"
+	return `<tt:Source><tt:SimpleItem Name="Source" Value="` + esc(e.source) + `"/></tt:Source>` +
+		`<tt:Data><tt:SimpleItem Name="State" Value="` + state + `"/></tt:Data>`
 }
 
 // createPullPointSubscription opens a bounded, expiring pull point. Filters
@@ -188,11 +210,8 @@ func pullMessages(c *call) (any, error) {
 	var b strings.Builder
 	b.WriteString(`<tev:CurrentTime>` + xsTime(c.s.clk.Now()) + `</tev:CurrentTime><tev:TerminationTime>` + xsTime(expires) + `</tev:TerminationTime>`)
 	for _, e := range evs {
-		src, data := itemNames(e.topic)
 		b.WriteString(`<wsnt:NotificationMessage><wsnt:Topic Dialect="` + dialectSet + `">` + e.topic + `</wsnt:Topic><wsnt:Message>` +
-			`<tt:Message UtcTime="` + xsTime(e.at) + `" PropertyOperation="` + e.op + `">` +
-			`<tt:Source><tt:SimpleItem Name="` + src + `" Value="` + esc(e.source) + `"/></tt:Source>` +
-			`<tt:Data><tt:SimpleItem Name="` + data + `" Value="` + strconv.FormatBool(e.state) + `"/></tt:Data>` +
+			`<tt:Message UtcTime="` + xsTime(e.at) + `" PropertyOperation="` + e.op + `">` + messageItems(e) +
 			`</tt:Message></wsnt:Message></wsnt:NotificationMessage>`)
 	}
 	return raw("tev:PullMessagesResponse", b.String(), "tev", nsTEV, "wsnt", nsWSNT, "tns1", nsTNS1), nil
@@ -231,6 +250,9 @@ func setEventSynchronizationPoint(c *call) (any, error) {
 // goroutine, never blocks for long.
 func (s *Server) PublishEvent(topic string, state bool) {
 	s.events.publish(property{topic, sourceToken}, state)
+	if topic == TopicMotionAlarm {
+		s.events.publish(property{TopicCellMotion, vscToken}, state)
+	}
 }
 
 // SetDigitalInput sets the logical state of the digital input token (one
