@@ -2,7 +2,9 @@ package telemetry
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -87,10 +89,25 @@ func (h quietHandler) Enabled(ctx context.Context, l slog.Level) bool {
 func (h quietHandler) Handle(ctx context.Context, r slog.Record) error {
 	h.closed.mu.RLock()
 	defer h.closed.mu.RUnlock()
-	if h.closed.closed {
+	if h.closed.closed || normalDisconnect(r) {
 		return nil
 	}
 	return h.Handler.Handle(ctx, r)
+}
+
+// normalDisconnect: mochi logs every connection that ends by a closed
+// socket or EOF (a client leaving, the agent stopping) as a warning with
+// an empty message; those are not problems.
+func normalDisconnect(r slog.Record) bool {
+	normal := false
+	r.Attrs(func(a slog.Attr) bool {
+		if err, ok := a.Value.Any().(error); ok && (errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF)) {
+			normal = true
+			return false
+		}
+		return true
+	})
+	return normal
 }
 
 func (h quietHandler) WithAttrs(a []slog.Attr) slog.Handler {
