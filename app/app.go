@@ -83,6 +83,7 @@ type Agent struct {
 	stop          atomic.Pointer[context.CancelFunc] // ends Run (factory reset without a reboot hook)
 	reload        atomic.Bool                        // Run returns ErrReload
 	reloadC       chan struct{}                      // closed by reloadSoon
+	wipeAtExit    atomic.Bool                        // a factory reset: wipe again once every component stopped
 }
 
 type sourceStats interface{ Stats() capture.SourceStats }
@@ -387,6 +388,13 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	if errors.Is(err, context.Canceled) {
 		err = nil
+	}
+	if a.wipeAtExit.Load() {
+		// Stopping components write too (the MQTT store, its state
+		// file); what they left in the data directory goes now.
+		if werr := a.wipe(); werr != nil {
+			a.opts.Log.Error("factory reset incomplete", "err", werr)
+		}
 	}
 	if err == nil && a.reload.Load() {
 		err = ErrReload

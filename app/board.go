@@ -108,6 +108,7 @@ func (a *Agent) factoryReset() {
 	log := a.opts.Log
 	a.boardSt.reset.Store(true)
 	log.Warn("FACTORY RESET from the reset button: wiping the configuration and credentials")
+	a.wipeAtExit.Store(true)
 	if err := a.wipe(); err != nil {
 		log.Error("factory reset incomplete", "err", err)
 	}

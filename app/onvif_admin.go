@@ -142,6 +142,7 @@ func (m *onvifAdmin) FactoryDefault(hard bool) error {
 		return errors.New("there is no device configuration to reset")
 	}
 	a.opts.Log.Warn("FACTORY DEFAULT requested over ONVIF", "hard", hard)
+	a.wipeAtExit.Store(true)
 	if err := a.wipe(); err != nil {
 		return err
 	}
