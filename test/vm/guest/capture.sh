@@ -11,13 +11,18 @@ say "kernel $(uname -r) on $(uname -m)"
 say "ioctl layout and unit tests of the V4L2 source on this architecture"
 capture.test -test.run 'Ioctl|V4L2|Backoff|Choose|YUYV|Raw|MJPEG|OpenV4L2' 
 
-modprobe vivid
-i=0
-while [ ! -e /dev/video0 ]; do
-  i=$((i + 1))
-  [ $i -le 50 ] || { echo "capture: /dev/video0 did not appear"; exit 1; }
-  sleep 0.1
-done
+# load_vivid [PARAM...]: modprobe vivid and wait for its node (no udev).
+load_vivid() {
+  modprobe vivid "$@"
+  i=0
+  while [ ! -e /dev/video0 ]; do
+    i=$((i + 1))
+    [ $i -le 50 ] || { echo "capture: /dev/video0 did not appear (vivid $*)"; exit 1; }
+    sleep 0.1
+  done
+}
+
+load_vivid
 say "vivid loaded: $(ls /sys/bus/platform/drivers/vivid | grep vivid || true)"
 
 export CAMAGENT_VIVID=1
@@ -26,11 +31,5 @@ capture.test -test.v -test.run 'TestVividCapture|TestVividUnplug|TestVividContro
 
 say "multi-planar capture: vivid reloaded with multiplanar=2"
 rmmod vivid
-modprobe vivid multiplanar=2
-i=0
-while [ ! -e /dev/video0 ]; do
-  i=$((i + 1))
-  [ $i -le 50 ] || { echo "capture: /dev/video0 did not appear (multiplanar=2)"; exit 1; }
-  sleep 0.1
-done
+load_vivid multiplanar=2
 CAMAGENT_VIVID=mplane capture.test -test.v -test.run 'TestVividMultiplanar' -test.timeout 120s
