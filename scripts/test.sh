@@ -51,6 +51,9 @@ AGENT_NOBUILD=1 ./test/vm/agent.sh amd64 arm64
 # BusyBox-init way; first-boot provisioning from a FAT disk, kill -9 -> respawn <= 2 s,
 # RTSP via hostfwd, MQTT to a Mosquitto on the host via guestfwd.
 IMAGE_NOBUILD=1 ./test/vm/image.sh arm64 amd64
+# The agent's own board on gpio-sim: LED pattern, tamper -> MQTT events on a host
+# Mosquitto, MQTT daynight -> IR-cut and illuminator lines.
+BOARD_NOBUILD=1 ./test/vm/board.sh amd64 arm64
 # The hardware watchdog (qemu's i6300esb): 60 s of streaming without a
 # reset, then the camera unplugged -> the VM resets within 2 x timeout + grace.
 WD_NOBUILD=1 ./test/vm/watchdog.sh amd64 arm64

@@ -80,7 +80,6 @@ export MTOOLS_SKIP_CHECK=1 # the FAT disk is a bare file system, no partition ta
 tmp=$(mktemp -d)
 pid="" broker="" watcher=""
 # shellcheck disable=SC2317 # cleanup runs from the EXIT trap
-stop_pid() { [ -z "$1" ] || { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }; }
 # shellcheck disable=SC2317
 cleanup() {
   # run.sh runs in its own process group (setsid): qemu goes with it.
@@ -107,43 +106,10 @@ for f in "$init_script" "$overlay_src/usr/libexec/camagent/supervise" \
   [ -f "$f" ] || die "image: $f is missing (the Buildroot tree's runtime files, IMAGE_BUILDROOT=$br)"
 done
 
-# 3. The broker: random port, retried if taken.
-start_broker() {
-  for _ in 1 2 3 4 5; do
-    mport=$((20000 + RANDOM % 40000))
-    {
-      echo "listener $mport 127.0.0.1"
-      echo "allow_anonymous true"
-      echo "log_dest stderr"
-      echo "log_type error"
-      echo "log_type warning"
-      echo "log_type notice"
-      echo "connection_messages true"
-      # As root, mosquitto would switch to the user "mosquitto".
-      [ "$(id -u)" != 0 ] || echo "user root"
-    } >"$tmp/mosquitto.conf"
-    mosquitto -c "$tmp/mosquitto.conf" >>"$tmp/mosquitto.log" 2>&1 &
-    broker=$!
-    for _ in $(seq 50); do
-      # Someone else's server on that port would answer too: mosquitto
-      # then exits at once (address in use), so it must still be alive.
-      if (exec 3<>"/dev/tcp/127.0.0.1/$mport") 2>/dev/null; then
-        sleep 0.3
-        kill -0 "$broker" 2>/dev/null && return 0
-        break
-      fi
-      kill -0 "$broker" 2>/dev/null || break
-      sleep 0.1
-    done
-    stop_pid "$broker"
-    broker=""
-  done
-  cat "$tmp/mosquitto.log" >&2
-  die "image: mosquitto did not start"
-}
+# 3. The broker: random port, retried if taken (vm_mosquitto in lib.sh).
 echo "== image: building camctl, starting mosquitto"
 (cd "$root" && go build -trimpath -o "$tmp/camctl" ./cmd/camctl)
-start_broker
+vm_mosquitto "$tmp"
 "$tmp/camctl" -broker "mqtt://127.0.0.1:$mport" -json watch >"$tmp/watch.jsonl" 2>"$tmp/watch.err" &
 watcher=$!
 echo "image: mosquitto on 127.0.0.1:$mport (guest: tcp://10.0.2.100:1883), camctl watch recording"
@@ -234,16 +200,6 @@ vm_wait() {
   wait "$pid" || rc=$?
   pid=""
   return "$rc"
-}
-
-# seen FILE DEVICE KIND [FILTER...]: how many messages camctl recorded in
-# FILE on DEVICE's KIND topic (status, health) whose JSON line also holds
-# every FILTER (e.g. "state":"online").
-seen() {
-  local lines f
-  lines=$(grep -F "\"topic\":\"camagent/v1/$2/$3\"" "$1" 2>/dev/null) || true
-  for f in "${@:4}"; do lines=$(grep -F -- "$f" <<<"$lines") || true; done
-  if [ -n "$lines" ]; then wc -l <<<"$lines"; else echo 0; fi
 }
 
 # case_provisioned ARCH BIN: sets why (empty = pass) and figures.

@@ -45,6 +45,60 @@ arch_vars() {
   KVER="$KERNEL_ABI-$1"
 }
 
+# stop_pid PID: stops a background job of ours (nothing if PID is empty).
+# shellcheck disable=SC2317 # called from EXIT traps
+stop_pid() { [ -z "$1" ] || { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }; }
+
+# vm_mosquitto DIR: starts a real Mosquitto on a random loopback port for a
+# guest to reach through VM_GUESTFWD, logging to DIR/mosquitto.log; sets
+# mport and broker (its pid; the caller stops it). Retries when a port is
+# taken.
+vm_mosquitto() {
+  local dir=$1
+  for _ in 1 2 3 4 5; do
+    mport=$((20000 + RANDOM % 40000))
+    {
+      echo "listener $mport 127.0.0.1"
+      echo "allow_anonymous true"
+      echo "log_dest stderr"
+      echo "log_type error"
+      echo "log_type warning"
+      echo "log_type notice"
+      echo "connection_messages true"
+      # As root, mosquitto would switch to the user "mosquitto".
+      [ "$(id -u)" != 0 ] || echo "user root"
+    } >"$dir/mosquitto.conf"
+    mosquitto -c "$dir/mosquitto.conf" >>"$dir/mosquitto.log" 2>&1 &
+    broker=$!
+    for _ in $(seq 50); do
+      # Someone else's server on that port would answer too: mosquitto
+      # then exits at once (address in use), so it must still be alive.
+      if (exec 3<>"/dev/tcp/127.0.0.1/$mport") 2>/dev/null; then
+        sleep 0.3
+        kill -0 "$broker" 2>/dev/null && return 0
+        break
+      fi
+      kill -0 "$broker" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$broker" 2>/dev/null || true
+    wait "$broker" 2>/dev/null || true
+    broker=""
+  done
+  cat "$dir/mosquitto.log" >&2
+  die "mosquitto did not start"
+}
+
+# seen FILE DEVICE KIND [FILTER...]: how many messages `camctl -json watch`
+# recorded in FILE on DEVICE's KIND topic (status, health, event/tamper)
+# whose JSON line also holds every FILTER (e.g. "state":"online").
+seen() {
+  local lines f
+  lines=$(grep -F "\"topic\":\"camagent/v1/$2/$3\"" "$1" 2>/dev/null) || true
+  for f in "${@:4}"; do lines=$(grep -F -- "$f" <<<"$lines") || true; done
+  if [ -n "$lines" ]; then wc -l <<<"$lines"; else echo 0; fi
+}
+
 # kernel_root ARCH: where kernel.sh puts that architecture's kernel tree.
 kernel_root() { echo "$VM_KERNEL_CACHE/$1"; }
 
