@@ -38,6 +38,9 @@ type Options struct {
 	// the GPIO character devices and board.watchdog.path.
 	GPIO     device.Opener
 	Watchdog device.WatchdogDevice
+	// WrapEncoder, when set, wraps every encoder the pipeline opens (tests
+	// inject a failing device with it).
+	WrapEncoder func(encode.Encoder) encode.Encoder
 	// NetworkUp tells the status LED whether the network is up; nil: always.
 	NetworkUp func() bool
 	// Reboot is called by the MQTT reboot command after its delay; nil
@@ -295,6 +298,9 @@ func (a *Agent) buildEncoder(src rawSource, frames *media.FrameQueue, w, h, fps 
 		enc, reason, err := openEncoder(cfg, w, h, fps, log.With("component", "encoder"))
 		if err == nil {
 			a.encoderReason.Store(&reason)
+			if a.opts.WrapEncoder != nil {
+				enc = a.opts.WrapEncoder(enc)
+			}
 		}
 		return enc, err
 	}
