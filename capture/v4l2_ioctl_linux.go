@@ -5,22 +5,34 @@ package capture
 import (
 	"unsafe"
 
-	"golang.org/x/sys/unix"
+	"camagent/internal/v4l2"
 )
 
-// Go mirrors of the linux/videodev2.h structs the capture path uses, and
-// the ioctl numbers computed from their sizes (asm-generic/ioctl.h: 2
-// direction bits at 30, 14 size bits at 16, type at 8, number at 0; used
-// by amd64, arm64 and arm). Layout differences between 64- and 32-bit come
-// only from long, pointer and struct timeval fields, mirrored with uintptr
-// and unix.Timeval so Go lays them out as the C compiler does.
-// v4l2_ioctl_linux_test.go pins the numbers to the C headers' values.
+// The ioctl numbers of the capture path, and the linux/videodev2.h
+// structs only it uses (frame sizes and intervals, controls); the ones the
+// encoder uses too live in internal/v4l2. v4l2_ioctl_linux_test.go pins
+// the numbers to the C headers' values.
 const (
-	iocWrite = 1
-	iocRead  = 2
+	iocWrite = v4l2.IocWrite
+	iocRead  = v4l2.IocRead
 )
 
-func ioc(dir, nr, size uintptr) uintptr { return dir<<30 | size<<16 | 'V'<<8 | nr }
+var (
+	ioc   = v4l2.Ioc
+	ioctl = v4l2.Ioctl
+	cstr  = v4l2.CStr
+)
+
+// The structures shared with encode/ and the bench's probe (internal/v4l2).
+type (
+	v4l2Capability     = v4l2.Capability
+	v4l2Fmtdesc        = v4l2.Fmtdesc
+	v4l2PixFormat      = v4l2.PixFormat
+	v4l2Format         = v4l2.Format
+	v4l2Requestbuffers = v4l2.Requestbuffers
+	v4l2Timecode       = v4l2.Timecode
+	v4l2Buffer         = v4l2.Buffer
+)
 
 var (
 	vidiocQuerycap           = ioc(iocRead, 0, unsafe.Sizeof(v4l2Capability{}))
@@ -58,45 +70,6 @@ const (
 	bufFlagTimestampMonoton = 0x00002000
 )
 
-type v4l2Capability struct {
-	Driver       [16]byte
-	Card         [32]byte
-	BusInfo      [32]byte
-	Version      uint32
-	Capabilities uint32
-	DeviceCaps   uint32
-	Reserved     [3]uint32
-}
-
-type v4l2Fmtdesc struct {
-	Index       uint32
-	Type        uint32
-	Flags       uint32
-	Description [32]byte
-	PixelFormat uint32
-	MbusCode    uint32
-	Reserved    [3]uint32
-}
-
-// v4l2PixFormat is the single-planar member of v4l2_format's union.
-type v4l2PixFormat struct {
-	Width, Height, PixelFormat, Field       uint32
-	BytesPerLine, SizeImage, Colorspace     uint32
-	Priv, Flags, YcbcrEnc, Quantization, XF uint32
-}
-
-// v4l2Format: the union holds pointers (v4l2_window), so it is
-// pointer-aligned: 208 bytes on 64-bit, 204 on 32-bit.
-type v4l2Format struct {
-	Type uint32
-	Fmt  struct {
-		_   [0]uintptr
-		Raw [200]byte
-	}
-}
-
-func (f *v4l2Format) pix() *v4l2PixFormat { return (*v4l2PixFormat)(unsafe.Pointer(&f.Fmt.Raw[0])) }
-
 type v4l2Fract struct{ Num, Den uint32 }
 
 // v4l2Streamparm with the capture member of its 200-byte union.
@@ -109,39 +82,6 @@ type v4l2Streamparm struct {
 	ReadBuffers  uint32
 	Reserved     [4]uint32
 	_            [200 - 40]byte
-}
-
-type v4l2Requestbuffers struct {
-	Count        uint32
-	Type         uint32
-	Memory       uint32
-	Capabilities uint32
-	Flags        uint8
-	Reserved     [3]uint8
-}
-
-type v4l2Timecode struct {
-	Type, Flags                     uint32
-	Frames, Seconds, Minutes, Hours uint8
-	Userbits                        [4]uint8
-}
-
-// v4l2Buffer: 88 bytes on 64-bit, 68 on 32-bit with 32-bit time_t (what Go
-// uses on arm). M is the offset/userptr/planes/fd union.
-type v4l2Buffer struct {
-	Index     uint32
-	Type      uint32
-	BytesUsed uint32
-	Flags     uint32
-	Field     uint32
-	Timestamp unix.Timeval
-	Timecode  v4l2Timecode
-	Sequence  uint32
-	Memory    uint32
-	M         uintptr
-	Length    uint32
-	Reserved2 uint32
-	RequestFD int32
 }
 
 type v4l2Frmsizeenum struct {
@@ -204,27 +144,4 @@ type v4l2Querymenu struct {
 	Index    uint32
 	Name     [32]byte
 	Reserved uint32
-}
-
-func ioctl(fd int, req uintptr, arg unsafe.Pointer) error {
-	for {
-		_, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), req, uintptr(arg))
-		switch errno {
-		case 0:
-			return nil
-		case unix.EINTR:
-			continue
-		default:
-			return errno
-		}
-	}
-}
-
-func cstr(b []byte) string {
-	for i, c := range b {
-		if c == 0 {
-			return string(b[:i])
-		}
-	}
-	return string(b)
 }

@@ -279,14 +279,14 @@ func (d *v4l2Device) setFormat(want Mode) (v4l2PixFormat, error) {
 	var f v4l2Format
 	f.Type = d.typ
 	if !d.mplane() {
-		p := f.pix()
+		p := f.Pix()
 		p.Width, p.Height, p.PixelFormat, p.Field = want.Width, want.Height, uint32(want.FourCC), fieldNone
 		if err := ioctl(d.fd, vidiocSFmt, unsafe.Pointer(&f)); err != nil {
 			return v4l2PixFormat{}, fmt.Errorf("%s: VIDIOC_S_FMT %v %dx%d: %w", d.Name(), want.FourCC, want.Width, want.Height, err)
 		}
 		return *p, nil
 	}
-	mp := (*v4l2.PixFormatMplane)(unsafe.Pointer(&f.Fmt.Raw[0]))
+	mp := f.Mplane()
 	mp.Width, mp.Height, mp.PixelFormat, mp.Field, mp.NumPlanes = want.Width, want.Height, uint32(want.FourCC), fieldNone, 1
 	if err := ioctl(d.fd, vidiocSFmt, unsafe.Pointer(&f)); err != nil {
 		return v4l2PixFormat{}, fmt.Errorf("%s: VIDIOC_S_FMT (multi-planar) %v %dx%d: %w", d.Name(), want.FourCC, want.Width, want.Height, err)

@@ -188,7 +188,7 @@ func (f *fakeBCM) sFmt(fm *v4l2Format) error {
 	if !f.mplaneType(fm.Type) {
 		return unix.EINVAL
 	}
-	m := fm.mp()
+	m := fm.Mplane()
 	m.Width, m.Height = min(m.Width, f.maxW), min(m.Height, f.maxH)
 	m.NumPlanes, m.Field = 1, fieldNone
 	if fm.Type == bufTypeVideoCaptureMplane {

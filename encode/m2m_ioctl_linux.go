@@ -12,20 +12,33 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Go mirrors of the linux/videodev2.h structs the M2M encoder uses, and the
-// ioctl numbers computed from their sizes. capture/v4l2_ioctl_linux.go has
-// the capture half; the layering test forbids encode importing capture, so
-// the few shared definitions are duplicated here (see the report: a shared
-// internal/v4l2 package is the follow-up). Layout differences between 64-
-// and 32-bit come only from long/pointer and time fields, mirrored with
-// uintptr and unix.Timeval/Timespec. m2m_ioctl_linux_test.go pins every
-// number and size to gcc's values on amd64, arm64 and armv7.
+// Go mirrors of the linux/videodev2.h structs only the M2M encoder uses
+// (controls, commands, events), and the ioctl numbers computed from their
+// sizes. The structures the capture source uses too live in internal/v4l2.
+// Layout differences between 64- and 32-bit come only from long/pointer
+// and time fields, mirrored with uintptr and unix.Timeval/Timespec.
+// m2m_ioctl_linux_test.go pins every number and size to gcc's values on
+// amd64, arm64 and armv7.
 const (
-	m2mIocWrite = 1
-	m2mIocRead  = 2
+	m2mIocWrite = v4l2.IocWrite
+	m2mIocRead  = v4l2.IocRead
 )
 
-func m2mIoc(dir, nr, size uintptr) uintptr { return dir<<30 | size<<16 | 'V'<<8 | nr }
+var (
+	m2mIoc  = v4l2.Ioc
+	m2mCstr = v4l2.CStr
+)
+
+// The structures shared with capture/ and the bench's probe (internal/v4l2).
+type (
+	v4l2Capability     = v4l2.Capability
+	v4l2Fmtdesc        = v4l2.Fmtdesc
+	v4l2PixFormat      = v4l2.PixFormat
+	v4l2Format         = v4l2.Format
+	v4l2Requestbuffers = v4l2.Requestbuffers
+	v4l2Timecode       = v4l2.Timecode
+	v4l2Buffer         = v4l2.Buffer
+)
 
 var (
 	vidiocQuerycap       = m2mIoc(m2mIocRead, 0, unsafe.Sizeof(v4l2Capability{}))
@@ -77,54 +90,12 @@ const (
 	fourccFWHT = 0x54485746
 )
 
-type v4l2Capability struct {
-	Driver       [16]byte
-	Card         [32]byte
-	BusInfo      [32]byte
-	Version      uint32
-	Capabilities uint32
-	DeviceCaps   uint32
-	Reserved     [3]uint32
-}
-
-type v4l2Fmtdesc struct {
-	Index       uint32
-	Type        uint32
-	Flags       uint32
-	Description [32]byte
-	PixelFormat uint32
-	MbusCode    uint32
-	Reserved    [3]uint32
-}
-
-// v4l2PixFormat is the single-planar member of v4l2_format's union.
-type v4l2PixFormat struct {
-	Width, Height, PixelFormat, Field       uint32
-	BytesPerLine, SizeImage, Colorspace     uint32
-	Priv, Flags, YcbcrEnc, Quantization, XF uint32
-}
-
 // The multi-planar structures are shared with capture/.
 type (
 	v4l2PlanePixFormat  = v4l2.PlanePixFormat
 	v4l2PixFormatMplane = v4l2.PixFormatMplane
 	v4l2Plane           = v4l2.Plane
 )
-
-// v4l2Format: the union holds pointers (v4l2_window), so it is
-// pointer-aligned: 208 bytes on 64-bit, 204 on 32-bit.
-type v4l2Format struct {
-	Type uint32
-	Fmt  struct {
-		_   [0]uintptr
-		Raw [200]byte
-	}
-}
-
-func (f *v4l2Format) pix() *v4l2PixFormat { return (*v4l2PixFormat)(unsafe.Pointer(&f.Fmt.Raw[0])) }
-func (f *v4l2Format) mp() *v4l2PixFormatMplane {
-	return (*v4l2PixFormatMplane)(unsafe.Pointer(&f.Fmt.Raw[0]))
-}
 
 // v4l2Streamparm with the output member of its 200-byte union (same shape
 // as the capture member): encoders take the frame rate on OUTPUT.
@@ -137,40 +108,6 @@ type v4l2Streamparm struct {
 	WriteBuffers uint32
 	Reserved     [4]uint32
 	_            [200 - 40]byte
-}
-
-type v4l2Requestbuffers struct {
-	Count        uint32
-	Type         uint32
-	Memory       uint32
-	Capabilities uint32
-	Flags        uint8
-	Reserved     [3]uint8
-}
-
-type v4l2Timecode struct {
-	Type, Flags                     uint32
-	Frames, Seconds, Minutes, Hours uint8
-	Userbits                        [4]uint8
-}
-
-// v4l2Buffer: 88 bytes on 64-bit, 68 on 32-bit with 32-bit time_t. M is
-// the offset/userptr/planes/fd union; for MPLANE it points at the plane
-// array and Length is the number of planes.
-type v4l2Buffer struct {
-	Index     uint32
-	Type      uint32
-	BytesUsed uint32
-	Flags     uint32
-	Field     uint32
-	Timestamp unix.Timeval
-	Timecode  v4l2Timecode
-	Sequence  uint32
-	Memory    uint32
-	M         uintptr
-	Length    uint32
-	Reserved2 uint32
-	RequestFD int32
 }
 
 // v4l2Plane: 64 bytes on 64-bit, 60 on 32-bit.
@@ -291,12 +228,3 @@ func (d *fdIO) mmap(offset int64, length int) ([]byte, error) {
 
 func (d *fdIO) munmap(b []byte) error { return unix.Munmap(b) }
 func (d *fdIO) close() error          { return unix.Close(d.fd) }
-
-func m2mCstr(b []byte) string {
-	for i, c := range b {
-		if c == 0 {
-			return string(b[:i])
-		}
-	}
-	return string(b)
-}

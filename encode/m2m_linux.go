@@ -228,10 +228,10 @@ func (e *M2MEncoder) start() error {
 	var cf v4l2Format
 	cf.Type = e.cap.typ
 	if e.mplane {
-		m := cf.mp()
+		m := cf.Mplane()
 		m.Width, m.Height, m.PixelFormat, m.Field, m.NumPlanes = w, h, e.codecFourcc(), fieldNone, 1
 	} else {
-		p := cf.pix()
+		p := cf.Pix()
 		p.Width, p.Height, p.PixelFormat, p.Field = w, h, e.codecFourcc(), fieldNone
 	}
 	if err := e.ioctl("VIDIOC_S_FMT(CAPTURE)", vidiocSFmt, unsafe.Pointer(&cf)); err != nil {
@@ -240,10 +240,10 @@ func (e *M2MEncoder) start() error {
 	var of v4l2Format
 	of.Type = e.out.typ
 	if e.mplane {
-		m := of.mp()
+		m := of.Mplane()
 		m.Width, m.Height, m.PixelFormat, m.Field, m.NumPlanes = w, h, e.rawFourcc(), fieldNone, 1
 	} else {
-		p := of.pix()
+		p := of.Pix()
 		p.Width, p.Height, p.PixelFormat, p.Field = w, h, e.rawFourcc(), fieldNone
 	}
 	if err := e.ioctl("VIDIOC_S_FMT(OUTPUT)", vidiocSFmt, unsafe.Pointer(&of)); err != nil {
@@ -311,10 +311,10 @@ func (e *M2MEncoder) start() error {
 
 func (e *M2MEncoder) granted(f *v4l2Format) (w, h, fourcc, bpl, size uint32) {
 	if e.mplane {
-		m := f.mp()
+		m := f.Mplane()
 		return m.Width, m.Height, m.PixelFormat, m.PlaneFmt[0].BytesPerLine, m.PlaneFmt[0].SizeImage
 	}
-	p := f.pix()
+	p := f.Pix()
 	return p.Width, p.Height, p.PixelFormat, p.BytesPerLine, p.SizeImage
 }
 

@@ -182,10 +182,10 @@ func vicodecDecode(t *testing.T, mode string, streams [][]byte, ref []*media.Fra
 	var of v4l2Format
 	of.Type = d.out.typ
 	if d.mplane {
-		m := of.mp()
+		m := of.Mplane()
 		m.Width, m.Height, m.PixelFormat, m.NumPlanes = vcW, vcH, fourccFWHT, 1
 	} else {
-		p := of.pix()
+		p := of.Pix()
 		p.Width, p.Height, p.PixelFormat = vcW, vcH, fourccFWHT
 	}
 	if err := d.ioctl("VIDIOC_S_FMT(OUTPUT FWHT)", vidiocSFmt, unsafe.Pointer(&of)); err != nil {
@@ -238,9 +238,9 @@ func vicodecDecode(t *testing.T, mode string, streams [][]byte, ref []*media.Fra
 		t.Fatal(err)
 	}
 	if d.mplane {
-		cf.mp().PixelFormat = fourccYU12
+		cf.Mplane().PixelFormat = fourccYU12
 	} else {
-		cf.pix().PixelFormat = fourccYU12
+		cf.Pix().PixelFormat = fourccYU12
 	}
 	if err := d.ioctl("VIDIOC_S_FMT(CAPTURE YU12)", vidiocSFmt, unsafe.Pointer(&cf)); err != nil {
 		t.Fatal(err)

@@ -5,7 +5,7 @@ package main
 import (
 	"unsafe"
 
-	"golang.org/x/sys/unix"
+	"camagent/internal/v4l2"
 )
 
 // Linux encodes an ioctl request as direction | size | type | number
@@ -36,27 +36,18 @@ const (
 	gpioV2GetLineinfo = (iocRead|iocWrite)<<iocDirShift | unsafe.Sizeof(gpioV2LineInfo{})<<iocSizeShift | 0xB4<<iocTypeShift | 0x05
 )
 
-// struct v4l2_capability (linux/videodev2.h), 104 bytes.
-type v4l2Capability struct {
-	Driver       [16]byte
-	Card         [32]byte
-	BusInfo      [32]byte
-	Version      uint32
-	Capabilities uint32
-	DeviceCaps   uint32
-	Reserved     [3]uint32
-}
+// The V4L2 structures and the ioctl call are the agent's own
+// (internal/v4l2): struct v4l2_capability is 104 bytes, struct
+// v4l2_fmtdesc 64 (5.7+ layout with mbus_code).
+type (
+	v4l2Capability = v4l2.Capability
+	v4l2Fmtdesc    = v4l2.Fmtdesc
+)
 
-// struct v4l2_fmtdesc (linux/videodev2.h, 5.7+ layout with mbus_code), 64 bytes.
-type v4l2Fmtdesc struct {
-	Index       uint32
-	Type        uint32
-	Flags       uint32
-	Description [32]byte
-	PixelFormat uint32
-	MbusCode    uint32
-	Reserved    [3]uint32
-}
+var (
+	ioctl = v4l2.Ioctl
+	cstr  = v4l2.CStr
+)
 
 // struct gpiochip_info (linux/gpio.h), 68 bytes.
 type gpiochipInfo struct {
@@ -81,29 +72,4 @@ type gpioV2LineInfo struct {
 	Flags    uint64
 	Attrs    [10]gpioV2LineAttribute
 	Padding  [4]uint32
-}
-
-// ioctl issues one request whose argument is a pointer to a struct.
-func ioctl(fd int, req uintptr, arg unsafe.Pointer) error {
-	for {
-		_, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), req, uintptr(arg))
-		switch errno {
-		case 0:
-			return nil
-		case unix.EINTR:
-			continue
-		default:
-			return errno
-		}
-	}
-}
-
-// cstr turns a NUL-padded kernel string field into a Go string.
-func cstr(b []byte) string {
-	for i, c := range b {
-		if c == 0 {
-			return string(b[:i])
-		}
-	}
-	return string(b)
 }
