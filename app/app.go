@@ -79,6 +79,7 @@ type Agent struct {
 	luma          *lumaMeter       // mean picture brightness for day/night; nil without raw frames
 	sub           *subStream       // the second, smaller stream; nil when off
 	discovery     *onvif.Discovery // nil when not discoverable
+	id            string           // device id: configured, or from the board (deviceID)
 	board         *device.Board
 	watchdog      *device.Watchdog // nil unless board.watchdog.enabled
 	boardSt       boardState
@@ -105,7 +106,7 @@ func New(cfg *config.Config, opts Options) (*Agent, error) {
 	if opts.NetworkUp == nil {
 		opts.NetworkUp = networkUp
 	}
-	a := &Agent{cfg: cfg, opts: opts, started: make(chan struct{}), reloadC: make(chan struct{})}
+	a := &Agent{cfg: cfg, opts: opts, started: make(chan struct{}), reloadC: make(chan struct{}), id: deviceID(cfg)}
 	log := opts.Log
 
 	// The hub asks the encoder for an IDR when a subscriber starts or

@@ -28,7 +28,7 @@ func (a *Agent) buildBoard() error {
 	var op device.Opener
 	if a.opts.GPIO != nil {
 		op = a.opts.GPIO
-	} else if boardHasLines(bc) {
+	} else if bc.HasLines() {
 		g, err := device.NewGPIO(bc.Consumer)
 		switch {
 		case errors.Is(err, device.ErrNoGPIO):
@@ -69,16 +69,6 @@ func (a *Agent) buildBoard() error {
 		a.comps = append(a.comps, named{"watchdog", wd})
 	}
 	return nil
-}
-
-func boardHasLines(c device.Config) bool {
-	d := c.DayNight
-	for _, r := range []*device.LineRef{c.StatusLED, c.Tamper, c.ResetButton, d.LightSensor, d.IRCut, d.IRCutDay, d.IRCutNight, d.Illuminator} {
-		if r.Set() {
-			return true
-		}
-	}
-	return false
 }
 
 // onTamper runs on the board's goroutine for each debounced open and close.

@@ -29,7 +29,7 @@ func (a *Agent) buildONVIF(accts []auth.Account, digest onvif.HTTPDigest, video 
 	if err != nil {
 		return fmt.Errorf("onvif: rtsp.listen port: %w", err)
 	}
-	serial := deviceID(cfg)
+	serial := a.id
 	model, dtSerial := telemetry.BoardIdentity()
 	if dtSerial != "" {
 		serial = dtSerial
@@ -102,8 +102,7 @@ func (a *Agent) onvifSub() *onvif.SubStream {
 // imagingBackend serves ONVIF Imaging when there is something to set:
 // the camera's controls or the board's IR-cut filter.
 func (a *Agent) imagingBackend() onvif.Imaging {
-	d := a.cfg.Board.DayNight
-	irCut := d.IRCut.Set() || d.IRCutDay.Set() || d.Illuminator.Set()
+	irCut := a.cfg.Board.DayNight.Switches()
 	if a.controls == nil && !irCut {
 		return nil
 	}

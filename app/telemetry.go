@@ -15,7 +15,7 @@ func (a *Agent) buildTelemetry() error {
 	if !cfg.MQTT.MQTTEnabled() {
 		return nil
 	}
-	id := deviceID(cfg)
+	id := a.id
 	if id == "" {
 		return errors.New("mqtt: device.id is empty and neither the board (device-tree serial, MAC) nor the host name gives a valid one; set device.id")
 	}

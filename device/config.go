@@ -160,6 +160,15 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
+// HasLines reports whether any GPIO line is configured.
+func (c Config) HasLines() bool { return len(c.lines()) > 0 }
+
+// Switches reports whether the day/night section drives anything: an
+// IR-cut filter (level or pulsed) or an illuminator.
+func (d DayNightConfig) Switches() bool {
+	return d.IRCut.Set() || d.IRCutDay.Set() || d.IRCutNight.Set() || d.Illuminator.Set()
+}
+
 // namedLine is one configured line with its configuration path.
 type namedLine struct {
 	path string
