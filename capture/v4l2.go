@@ -35,6 +35,11 @@ type V4L2Config struct {
 	// is published as an access unit, passed through without re-encoding.
 	// The frame queue is then unused and may be nil.
 	AUs AUSink
+	// Lend hands the driver's buffers to the pipeline without a copy when
+	// the camera delivers Output's layout (NV12, YU12), with a dma-buf a
+	// hardware encoder can import. Worth it only when the consumers give
+	// frames back quickly: each one out holds a driver buffer.
+	Lend bool
 
 	Buffers      int           // driver buffers (mmap); 0 = 4
 	PoolFrames   int           // encoder frames; 0 = 4
@@ -165,6 +170,7 @@ type V4L2 struct {
 	up           atomic.Bool
 	reconnects   atomic.Uint64
 	decodeErrors atomic.Uint64
+	lent         atomic.Uint64
 	mu           sync.Mutex
 	mode         Mode
 	name         string
@@ -235,7 +241,6 @@ func (v *V4L2) Run(ctx context.Context) error {
 // session streams from one opened camera until it fails or ctx ends and
 // reports whether any frame arrived.
 func (v *V4L2) session(ctx context.Context, s v4l2Stream) bool {
-	defer s.Close()
 	m := s.Mode()
 	w, h := int(m.Width), int(m.Height)
 	v.mu.Lock()
@@ -254,6 +259,15 @@ func (v *V4L2) session(ctx context.Context, s v4l2Stream) bool {
 	defer v.up.Store(false)
 	v.log.Info("camera streaming", "device", s.Name(), "mode", m.String(), "bytesperline", s.BytesPerLine())
 	layout := rawLayout{fourcc: m.FourCC, w: w, h: h, bpl: s.BytesPerLine()}
+	var ln *lender
+	if v.cfg.Lend && m.FourCC != FourCCH264 {
+		ln = newLender(s, layout, v.cfg.Output, v.log.With("device", s.Name()))
+	}
+	if ln != nil {
+		defer ln.close(v.clk, 2*v.cfg.FrameTimeout)
+	} else {
+		defer s.Close()
+	}
 	// A camera granted a slow rate must not be declared dead between two
 	// of its frames.
 	timeout := v.cfg.FrameTimeout
@@ -276,9 +290,12 @@ func (v *V4L2) session(ctx context.Context, s v4l2Stream) bool {
 			v.dropped.Add(gap)
 		}
 		lastSeq, got = b.Seq, true
-		if m.FourCC == FourCCH264 {
+		switch {
+		case m.FourCC == FourCCH264:
 			v.deliverAU(b)
-		} else {
+		case ln != nil && v.lend(ln, b):
+			continue // back to the driver when the frame is released
+		default:
 			v.deliver(b, layout)
 		}
 		if err := s.Requeue(b); err != nil {
@@ -317,12 +334,34 @@ func (v *V4L2) deliver(b v4l2Buf, l rawLayout) {
 	}
 }
 
+// lend hands b on in the driver's own buffer; false means it must be
+// copied (too many buffers out already).
+func (v *V4L2) lend(ln *lender, b v4l2Buf) bool {
+	if need := (rawLayout{fourcc: ln.fourcc(), w: ln.w, h: ln.h, bpl: ln.bpl}).need(); len(b.Data) < need {
+		return false // short buffer: deliver reports it
+	}
+	f, ok := ln.lend(b)
+	if !ok {
+		return false
+	}
+	f.Seq, f.PTS, f.Wall = v.seq, v.pts(b), b.Wall
+	v.seq++
+	v.lent.Add(1)
+	if v.out.Push(f) {
+		v.frames.Add(1)
+	} else {
+		v.dropped.Add(1)
+	}
+	return true
+}
+
 // V4L2Stats adds the camera's state to SourceStats.
 type V4L2Stats struct {
 	SourceStats
 	Up           bool   // streaming now
 	Reconnects   uint64 // reopen attempts since start
 	DecodeErrors uint64 // frames dropped because they could not be converted
+	Lent         uint64 // frames handed on in the driver's buffer, without a copy
 	Device       string // path and card of the current or last camera
 	CameraFormat string // negotiated camera format
 }
@@ -342,7 +381,7 @@ func (v *V4L2) V4L2Stats() V4L2Stats {
 			Format: v.cfg.Output.String(),
 		},
 		Up: v.up.Load(), Reconnects: v.reconnects.Load(), DecodeErrors: v.decodeErrors.Load(),
-		Device: name,
+		Lent: v.lent.Load(), Device: name,
 	}
 	if m.FourCC != 0 {
 		st.CameraFormat = m.FourCC.String()

@@ -41,6 +41,7 @@ var (
 	vidiocReqbufs            = ioc(iocRead|iocWrite, 8, unsafe.Sizeof(v4l2Requestbuffers{}))
 	vidiocQuerybuf           = ioc(iocRead|iocWrite, 9, unsafe.Sizeof(v4l2Buffer{}))
 	vidiocQbuf               = ioc(iocRead|iocWrite, 15, unsafe.Sizeof(v4l2Buffer{}))
+	vidiocExpbuf             = ioc(iocRead|iocWrite, 16, unsafe.Sizeof(v4l2Exportbuffer{}))
 	vidiocDqbuf              = ioc(iocRead|iocWrite, 17, unsafe.Sizeof(v4l2Buffer{}))
 	vidiocStreamon           = ioc(iocWrite, 18, unsafe.Sizeof(int32(0)))
 	vidiocStreamoff          = ioc(iocWrite, 19, unsafe.Sizeof(int32(0)))
@@ -102,6 +103,16 @@ type v4l2Frmivalenum struct {
 	// discrete fract, or stepwise {min, max, step} fracts
 	U        [6]uint32
 	Reserved [2]uint32
+}
+
+// v4l2Exportbuffer is struct v4l2_exportbuffer (64 bytes everywhere).
+type v4l2Exportbuffer struct {
+	Type     uint32
+	Index    uint32
+	Plane    uint32
+	Flags    uint32
+	FD       int32
+	Reserved [11]uint32
 }
 
 // v4l2Queryctrl is struct v4l2_queryctrl (68 bytes everywhere), the

@@ -23,6 +23,7 @@ func TestV4L2IoctlNumbers(t *testing.T) {
 		"QUERYCTRL":           {vidiocQueryctrl, 0xc0445624},
 		"QUERYMENU":           {vidiocQuerymenu, 0xc02c5625},
 		"QUERY_EXT_CTRL":      {vidiocQueryExtCtrl, 0xc0e85667},
+		"EXPBUF":              {vidiocExpbuf, 0xc0405610},
 	}
 	var perArch map[string][2]uintptr
 	switch runtime.GOARCH {

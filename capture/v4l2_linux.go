@@ -32,6 +32,7 @@ type v4l2Device struct {
 	planes     []v4l2.Plane // one per buffer, multi-planar nodes only (QBUF/DQBUF point at it)
 	dqPlane    v4l2.Plane   // the plane of the buffer DQBUF returns
 	streaming  bool
+	dmabufs    []int // exported dma-buf per buffer, -1 until Export
 }
 
 func (d *v4l2Device) mplane() bool { return d.typ == bufTypeCaptureMpl }
@@ -438,6 +439,33 @@ func (d *v4l2Device) Requeue(x v4l2Buf) error {
 	return nil
 }
 
+// Buffers is how many buffers the driver granted.
+func (d *v4l2Device) Buffers() int { return len(d.bufs) }
+
+// Export returns buffer i as a dma-buf (VIDIOC_EXPBUF), made once per
+// session and closed with the device. Drivers whose memory cannot be
+// shared answer ENOTTY or EINVAL.
+func (d *v4l2Device) Export(i int) (int, error) {
+	if i < 0 || i >= len(d.bufs) {
+		return -1, fmt.Errorf("%s: VIDIOC_EXPBUF: no buffer %d", d.Name(), i)
+	}
+	if d.dmabufs == nil {
+		d.dmabufs = make([]int, len(d.bufs))
+		for j := range d.dmabufs {
+			d.dmabufs[j] = -1
+		}
+	}
+	if d.dmabufs[i] >= 0 {
+		return d.dmabufs[i], nil
+	}
+	e := v4l2Exportbuffer{Type: d.typ, Index: uint32(i), Flags: unix.O_RDWR | unix.O_CLOEXEC}
+	if err := ioctl(d.fd, vidiocExpbuf, unsafe.Pointer(&e)); err != nil {
+		return -1, fmt.Errorf("%s: VIDIOC_EXPBUF %d: %w", d.Name(), i, err)
+	}
+	d.dmabufs[i] = int(e.FD)
+	return int(e.FD), nil
+}
+
 // Close stops streaming, unmaps and closes. After an unplug the ioctls
 // fail; the unmap and close still release the driver's buffers.
 func (d *v4l2Device) Close() error {
@@ -449,7 +477,12 @@ func (d *v4l2Device) Close() error {
 	for _, m := range d.bufs {
 		_ = unix.Munmap(m)
 	}
-	d.bufs = nil
+	for _, fd := range d.dmabufs {
+		if fd >= 0 {
+			_ = unix.Close(fd)
+		}
+	}
+	d.bufs, d.dmabufs = nil, nil
 	if d.fd >= 0 {
 		err := unix.Close(d.fd)
 		d.fd = -1

@@ -50,7 +50,7 @@ func (f *fakeStream) Close() error          { close(f.closed); return nil }
 // fakeCamera is the opener: each call takes the next scripted result.
 type fakeCamera struct {
 	mu      sync.Mutex
-	results []any // *fakeStream or error
+	results []any // a v4l2Stream or an error
 	calls   int
 }
 
@@ -63,7 +63,7 @@ func (c *fakeCamera) open(V4L2Config, *slog.Logger) (v4l2Stream, error) {
 	}
 	r := c.results[0]
 	c.results = c.results[1:]
-	if s, ok := r.(*fakeStream); ok {
+	if s, ok := r.(v4l2Stream); ok {
 		return s, nil
 	}
 	return nil, r.(error)

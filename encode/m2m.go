@@ -43,6 +43,9 @@ type M2MConfig struct {
 	MinQP       int
 	MaxQP       int
 	Buffers     int           // per queue; default 4
+	// CopyOnly never imports a frame's dma-buf: every picture is copied
+	// into the encoder's own buffers (tests compare the two paths).
+	CopyOnly bool
 	Timeout     time.Duration // per picture and for the drain; default 2 s
 }
 

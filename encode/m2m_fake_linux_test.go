@@ -40,6 +40,13 @@ type fakeBCM struct {
 	lastOut  []byte // copy of the last raw picture, to check the layout
 	closed   bool
 	gone     bool // device removed: poll says POLLERR, ioctls ENODEV
+	// dma-buf import on OUTPUT (bcm2835-codec's io_modes include DMABUF):
+	// the test plays the exporter, mapping fds to memory.
+	dmabufs      map[int][]byte
+	refuseImport bool // like dma-contig refusing memory it cannot reach
+	outMem       uint32
+	imports      int
+	opens        int
 }
 
 type fakeBuf struct {
@@ -47,6 +54,15 @@ type fakeBuf struct {
 	n     int
 	ts    unix.Timeval
 	flags uint32
+	src   []byte // imported OUTPUT picture
+}
+
+// reopen is a new file descriptor: a fresh M2M context on the same device.
+func (f *fakeBCM) reopen() {
+	f.opens++
+	f.outQ, f.outDone, f.capFree, f.capDone = nil, nil, nil, nil
+	f.on = map[uint32]bool{}
+	f.stopping, f.stopped, f.closed, f.frames = false, false, false, 0
 }
 
 const fakeOutOff, fakeCapOff = 0, 1 << 24
@@ -54,7 +70,7 @@ const fakeOutOff, fakeCapOff = 0, 1 << 24
 func newFakeBCM() *fakeBCM {
 	return &fakeBCM{caps: capVideoM2MMplane | 0x00200000 | capStreaming, maxW: 1920, maxH: 1080,
 		mem: map[int64][]byte{}, nbuf: map[uint32]int{}, on: map[uint32]bool{}, subs: map[uint32]bool{},
-		ctrls: map[uint32]int32{}}
+		ctrls: map[uint32]int32{}, dmabufs: map[int][]byte{}}
 }
 
 // fakeCtrlRange is what the fake accepts; ids missing here are EINVAL.
@@ -129,8 +145,12 @@ func (f *fakeBCM) ioctl(req uintptr, arg unsafe.Pointer) error {
 		return f.setCtrl(c.ID, c.Value)
 	case vidiocReqbufs:
 		rb := (*v4l2Requestbuffers)(arg)
-		if !f.mplaneType(rb.Type) || rb.Memory != memoryMmap {
+		dma := rb.Memory == memoryDMABuf && rb.Type == bufTypeVideoOutputMplane
+		if !f.mplaneType(rb.Type) || (rb.Memory != memoryMmap && !dma) {
 			return unix.EINVAL
+		}
+		if rb.Type == bufTypeVideoOutputMplane {
+			f.outMem = rb.Memory
 		}
 		rb.Count = min(max(rb.Count, 1), 16)
 		f.nbuf[rb.Type] = int(rb.Count)
@@ -221,10 +241,19 @@ func (f *fakeBCM) qbuf(b *v4l2Buffer) error {
 		if f.stopped {
 			return unix.EBUSY
 		}
-		if p.BytesUsed < f.outFmt.PlaneFmt[0].SizeImage {
+		if p.BytesUsed < f.outFmt.PlaneFmt[0].SizeImage || b.Memory != f.outMem {
 			return unix.EINVAL // the driver wants whole pictures
 		}
-		f.outQ = append(f.outQ, fakeBuf{index: b.Index, n: int(p.BytesUsed), ts: b.Timestamp})
+		in := fakeBuf{index: b.Index, n: int(p.BytesUsed), ts: b.Timestamp}
+		if b.Memory == memoryDMABuf {
+			mem, ok := f.dmabufs[int(int32(uint32(p.M)))]
+			if !ok || f.refuseImport || p.Length < f.outFmt.PlaneFmt[0].SizeImage || len(mem) < int(p.Length) {
+				return unix.EINVAL
+			}
+			in.src = mem
+			f.imports++
+		}
+		f.outQ = append(f.outQ, in)
 	}
 	f.run()
 	return nil
@@ -238,7 +267,10 @@ func (f *fakeBCM) run() {
 	for len(f.outQ) > 0 && len(f.capFree) > 0 {
 		in, ci := f.outQ[0], f.capFree[0]
 		f.outQ, f.capFree = f.outQ[1:], f.capFree[1:]
-		src := f.mem[fakeOutOff+int64(in.index)*int64(f.outFmt.PlaneFmt[0].SizeImage)]
+		src := in.src
+		if src == nil {
+			src = f.mem[fakeOutOff+int64(in.index)*int64(f.outFmt.PlaneFmt[0].SizeImage)]
+		}
 		f.lastOut = append(f.lastOut[:0], src[:in.n]...)
 		dst := f.mem[fakeCapOff+int64(ci)*int64(f.capFmt.PlaneFmt[0].SizeImage)]
 		period := int(f.ctrls[cidH264IPeriod])

@@ -71,8 +71,9 @@ const (
 	bufTypeVideoCaptureMplane = 9
 	bufTypeVideoOutputMplane  = 10
 
-	memoryMmap = 1
-	fieldNone  = 1
+	memoryMmap   = 1
+	memoryDMABuf = 4
+	fieldNone    = 1
 
 	bufFlagKeyframe = 0x00000008
 	bufFlagError    = 0x00000040

@@ -21,6 +21,8 @@ import (
 // device wants it.
 type m2mQueue struct {
 	typ    uint32
+	mem    uint32 // memoryMmap, or memoryDMABuf for an OUTPUT queue importing frames
+	count  int    // buffers granted (bufs is empty when importing)
 	bufs   [][]byte
 	planes []*v4l2Plane // MPLANE only: heap-allocated, so the kernel's pointer stays valid
 	free   []int        // OUTPUT only: buffers we own
@@ -41,7 +43,13 @@ type M2MEncoder struct {
 	log          *slog.Logger
 	dev          m2mIO
 	name, driver string
+	path         string
+	open         func(string) (m2mIO, error) // kept to reopen in the other memory mode
 	mplane       bool
+	importing    bool // OUTPUT takes frames' dma-bufs (zero copy)
+	noImport     bool // the driver refused an import once: copy from now on
+	imported     uint64
+	copied       uint64
 	out, cap     m2mQueue
 	streaming    bool
 	drained      bool
@@ -82,7 +90,7 @@ func newM2M(cfg M2MConfig, log *slog.Logger, open func(string) (m2mIO, error), n
 	if log == nil {
 		log = slog.Default()
 	}
-	e := &M2MEncoder{cfg: cfg, log: log, held: -1, warned: map[uint32]bool{}}
+	e := &M2MEncoder{cfg: cfg, log: log, held: -1, warned: map[uint32]bool{}, open: open}
 	if cfg.Device != "" {
 		nodes = []string{cfg.Device}
 	} else if nodes == nil {
@@ -148,7 +156,7 @@ func (e *M2MEncoder) try(open func(string) (m2mIO, error), p string) (ok bool, w
 		dev.close()
 		return false, fmt.Sprintf("%s: CAPTURE offers %s, OUTPUT offers %s", desc, fourccList(codecs), fourccList(raws)), true
 	}
-	e.dev, e.driver, e.mplane = dev, driver, mplane
+	e.dev, e.driver, e.mplane, e.path = dev, driver, mplane, p
 	e.name = fmt.Sprintf("%s (%s)", p, card)
 	e.out.typ, e.cap.typ = outT, capT
 	return true, "", true
@@ -280,7 +288,11 @@ func (e *M2MEncoder) start() error {
 	}
 	e.applyControls()
 
-	if err := e.mapQueue(&e.out, e.cfg.Buffers); err != nil {
+	if e.importing {
+		if err := e.requestImport(&e.out, e.cfg.Buffers); err != nil {
+			return err
+		}
+	} else if err := e.mapQueue(&e.out, e.cfg.Buffers); err != nil {
 		return err
 	}
 	if err := e.mapQueue(&e.cap, e.cfg.Buffers); err != nil {
@@ -291,7 +303,7 @@ func (e *M2MEncoder) start() error {
 			return err
 		}
 	}
-	for i := range e.out.bufs {
+	for i := range e.out.count {
 		e.out.free = append(e.out.free, i)
 	}
 	e.subscribe()
@@ -305,7 +317,7 @@ func (e *M2MEncoder) start() error {
 	e.log.Info("m2m encoder started", "device", e.name, "driver", e.driver, "mplane", e.mplane,
 		"codec", e.cfg.Codec.String(), "input", fourccString(e.rawFourcc()),
 		"size", fmt.Sprintf("%dx%d", w, h), "bytesperline", e.out.bpl, "sizeimage", e.out.size,
-		"luma_rows", e.out.planeH, "buffers", fmt.Sprintf("%d+%d", len(e.out.bufs), len(e.cap.bufs)))
+		"luma_rows", e.out.planeH, "buffers", fmt.Sprintf("%d+%d", e.out.count, e.cap.count), "dmabuf_import", e.importing)
 	return nil
 }
 

@@ -25,7 +25,7 @@ func fakeEncoder(t *testing.T, cfg M2MConfig) (*M2MEncoder, *fakeBCM, *logBuf, e
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 50 * time.Millisecond
 	}
-	e, err := newM2M(cfg, log, func(string) (m2mIO, error) { return fk, nil }, []string{"/dev/video11"})
+	e, err := newM2M(cfg, log, func(string) (m2mIO, error) { fk.reopen(); return fk, nil }, []string{"/dev/video11"})
 	if err == nil {
 		t.Cleanup(func() { e.Close() })
 	}

@@ -18,6 +18,7 @@ import (
 // device and negotiates formats.
 
 func (e *M2MEncoder) mapQueue(q *m2mQueue, n int) error {
+	q.mem = memoryMmap
 	rb := v4l2Requestbuffers{Count: uint32(n), Type: q.typ, Memory: memoryMmap}
 	if err := e.ioctl("VIDIOC_REQBUFS", vidiocReqbufs, unsafe.Pointer(&rb)); err != nil {
 		return err
@@ -47,13 +48,14 @@ func (e *M2MEncoder) mapQueue(q *m2mQueue, n int) error {
 		q.bufs = append(q.bufs, m)
 		q.planes = append(q.planes, pl)
 	}
+	q.count = len(q.bufs)
 	return nil
 }
 
 // qbuf queues buffer i with n payload bytes (OUTPUT) or empty (CAPTURE).
 func (e *M2MEncoder) qbuf(q *m2mQueue, i, n int, pts time.Duration) error {
 	b := e.scratchBuf()
-	*b = v4l2Buffer{Index: uint32(i), Type: q.typ, Memory: memoryMmap, Field: fieldNone, BytesUsed: uint32(n)}
+	*b = v4l2Buffer{Index: uint32(i), Type: q.typ, Memory: q.mem, Field: fieldNone, BytesUsed: uint32(n)}
 	b.Timestamp = unix.NsecToTimeval(pts.Nanoseconds())
 	if e.mplane {
 		p := q.planes[i]
@@ -76,7 +78,7 @@ func (e *M2MEncoder) scratchBuf() *v4l2Buffer {
 // dqbuf takes one finished buffer without blocking; ok is false on EAGAIN.
 func (e *M2MEncoder) dqbuf(q *m2mQueue) (b v4l2Buffer, n int, ok bool, err error) {
 	sb := e.scratchBuf()
-	*sb = v4l2Buffer{Type: q.typ, Memory: memoryMmap}
+	*sb = v4l2Buffer{Type: q.typ, Memory: q.mem}
 	if e.dqPlane == nil {
 		e.dqPlane = new(v4l2Plane)
 	}
@@ -98,7 +100,7 @@ func (e *M2MEncoder) dqbuf(q *m2mQueue) (b v4l2Buffer, n int, ok bool, err error
 	if e.mplane {
 		n = int(pl.BytesUsed)
 	}
-	if int(b.Index) >= len(q.bufs) || n > len(q.bufs[b.Index]) {
+	if int(b.Index) >= q.count || (q.mem == memoryMmap && n > len(q.bufs[b.Index])) {
 		return b, 0, false, fmt.Errorf("encode: %s: VIDIOC_DQBUF: bad buffer %d (%d bytes)", e.name, b.Index, n)
 	}
 	return b, n, true, nil
@@ -156,7 +158,16 @@ func (e *M2MEncoder) Encode(f *media.Frame, forceIDR bool) ([][]byte, error) {
 	if forceIDR {
 		e.forceKeyFrame()
 	}
-	if err := e.submit(f); err != nil {
+	if want := e.importable(f); want != e.importing {
+		if err := e.remode(want); err != nil {
+			return nil, err
+		}
+	}
+	if e.importing {
+		if err := e.submitImport(f); err != nil {
+			return nil, err
+		}
+	} else if err := e.submit(f); err != nil {
 		return nil, err
 	}
 	deadline := time.Now().Add(e.cfg.Timeout)
@@ -172,6 +183,13 @@ func (e *M2MEncoder) Encode(f *media.Frame, forceIDR bool) ([][]byte, error) {
 				return nil, e.qbuf(&e.cap, int(b.Index), 0, 0)
 			}
 			e.held = int(b.Index)
+			if e.importing {
+				// The caller may give the frame back to the camera as
+				// soon as Encode returns: the driver must be done with it.
+				if err := e.reclaimImport(deadline); err != nil {
+					return nil, err
+				}
+			}
 			return e.units(&b, n), nil
 		}
 		if err := e.wait(unix.POLLIN, deadline, "encoded picture"); err != nil {
@@ -212,6 +230,7 @@ func (e *M2MEncoder) submit(f *media.Frame) error {
 		e.out.free = append(e.out.free, i)
 		return err
 	}
+	e.copied++
 	e.encodedFrames++
 	return nil
 }
@@ -330,6 +349,11 @@ func (e *M2MEncoder) Close() error {
 			e.log.Warn("m2m encoder drain on close failed", "device", e.name, "err", err)
 		}
 	}
+	return e.teardown()
+}
+
+// teardown stops both queues, unmaps and closes the node.
+func (e *M2MEncoder) teardown() error {
 	if e.streaming {
 		for _, q := range []*m2mQueue{&e.out, &e.cap} {
 			t := int32(q.typ)
@@ -341,7 +365,7 @@ func (e *M2MEncoder) Close() error {
 		for _, m := range q.bufs {
 			_ = e.dev.munmap(m)
 		}
-		q.bufs, q.planes, q.free = nil, nil, nil
+		q.bufs, q.planes, q.free, q.count = nil, nil, nil, 0
 	}
 	err := e.dev.close()
 	e.dev = nil

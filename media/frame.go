@@ -54,14 +54,66 @@ type Frame struct {
 	PTS  time.Duration // presentation time since the source started
 	Wall time.Time     // wall-clock capture time (for latency measurement)
 
-	pool *FramePool
+	// DMA, when set, names the dma-buf that holds Buf: the frame is a
+	// driver's buffer lent to the pipeline, and a hardware encoder can take
+	// it without a copy. Nil for frames in Go memory.
+	DMA *DMABuf
+
+	pool    *FramePool
+	release func()
 }
 
-// Release returns the frame to its pool. Frames not from a pool ignore it.
+// DMABuf describes a frame's memory as a dma-buf: its file descriptor
+// (owned by the lender, valid while the frame is), its length, and where
+// each plane starts, so an importer can check the layout matches its own.
+type DMABuf struct {
+	FD      int
+	Len     int
+	Offsets [3]int
+}
+
+// Release returns the frame to its pool, or to whoever lent it. Frames from
+// neither ignore it.
 func (f *Frame) Release() {
-	if f.pool != nil {
+	switch {
+	case f.release != nil:
+		f.release()
+	case f.pool != nil:
 		f.pool.put(f)
 	}
+}
+
+// NewLentFrame wraps memory the pipeline does not own, such as a camera
+// driver's mmap'ed buffer, laid out as format with luma stride stride and
+// the chroma right after h luma rows (the V4L2 single-plane layouts: YU12
+// chroma stride stride/2, NV12 stride). release runs at every Release and
+// hands the memory back to its owner; the frame may then be lent again.
+func NewLentFrame(format PixelFormat, w, h, stride int, buf []byte, release func()) (*Frame, error) {
+	cw, ch := (w+1)/2, (h+1)/2
+	if w <= 0 || h <= 0 || stride < w {
+		return nil, fmt.Errorf("media: lent frame %dx%d with stride %d", w, h, stride)
+	}
+	f := &Frame{Format: format, Width: w, Height: h, release: release}
+	y := stride * h
+	switch format {
+	case NV12:
+		if len(buf) < y+stride*(ch-1)+2*cw {
+			return nil, fmt.Errorf("media: lent NV12 %dx%d stride %d needs more than %d bytes", w, h, stride, len(buf))
+		}
+		f.Planes[0], f.Planes[1] = buf[:y], buf[y:]
+		f.Stride = [3]int{stride, stride, 0}
+	case I420:
+		cs := stride / 2
+		if cs < cw || len(buf) < y+cs*ch+cs*(ch-1)+cw {
+			return nil, fmt.Errorf("media: lent I420 %dx%d stride %d needs more than %d bytes", w, h, stride, len(buf))
+		}
+		f.Planes[0], f.Planes[1], f.Planes[2] = buf[:y], buf[y:y+cs*ch], buf[y+cs*ch:]
+		f.Stride = [3]int{stride, cs, cs}
+	default:
+		return nil, fmt.Errorf("media: lent frame format %v", format)
+	}
+	f.Buf = buf
+	return f, nil
 }
 
 // FramePool is a fixed set of frame buffers of one geometry. Get never
