@@ -228,7 +228,12 @@ func (a *Agent) buildTestPattern() error {
 	if err != nil {
 		return err
 	}
-	return a.buildEncoder(src, frames, tp.Width, tp.Height, tp.FPS, fmt.Sprintf("test pattern %dx%d@%d %s", tp.Width, tp.Height, tp.FPS, pf))
+	open := a.encoderOpener(pf, tp.FPS)
+	enc, err := open(tp.Width, tp.Height)
+	if err != nil {
+		return err
+	}
+	return a.buildEncoder(src, frames, enc, open, tp.Width, tp.Height, tp.FPS, fmt.Sprintf("test pattern %dx%d@%d %s", tp.Width, tp.Height, tp.FPS, pf))
 }
 
 // buildCamera captures from a V4L2 camera: device is a path, or empty to
@@ -247,10 +252,26 @@ func (a *Agent) buildCamera(device string) error {
 	if cam.Passthrough() {
 		return a.buildCameraPassthrough(device, formats)
 	}
-	frames := media.NewFrameQueue(2)
-	src, err := capture.NewV4L2(capture.V4L2Config{Device: device, Match: cam.Match, Width: cam.Width, Height: cam.Height,
-		FPS: cam.FPS, Formats: formats, Output: media.I420}, frames, a.opts.Clock, log.With("component", "source"))
+	// With the hardware encoder the pictures travel as NV12, the layout
+	// cameras and bcm2835-codec share: an NV12 camera's buffers are then
+	// lent to the encoder as they are (zero copy with dma-buf import).
+	// The software encoder takes I420, which YUYV and MJPEG convert into.
+	open := a.encoderOpener(media.NV12, cam.FPS)
+	enc, err := open(cam.Width, cam.Height)
 	if err != nil {
+		return err
+	}
+	vc := capture.V4L2Config{Device: device, Match: cam.Match, Width: cam.Width, Height: cam.Height,
+		FPS: cam.FPS, Formats: formats, Output: media.I420}
+	if isHardware(enc) {
+		// Lent buffers wait in the queue and the encoder: more of them,
+		// so the driver always has some to fill.
+		vc.Output, vc.Lend, vc.Buffers = media.NV12, true, 8
+	}
+	frames := media.NewFrameQueue(2)
+	src, err := capture.NewV4L2(vc, frames, a.opts.Clock, log.With("component", "source"))
+	if err != nil {
+		enc.Close()
 		return err
 	}
 	a.controls = src.Controls()
@@ -259,7 +280,7 @@ func (a *Agent) buildCamera(device string) error {
 	if name == "" {
 		name = fmt.Sprintf("camera matching %q", cam.Match)
 	}
-	return a.buildEncoder(src, frames, cam.Width, cam.Height, cam.FPS, fmt.Sprintf("V4L2 %s, wanted %dx%d@%d", name, cam.Width, cam.Height, cam.FPS))
+	return a.buildEncoder(src, frames, enc, open, cam.Width, cam.Height, cam.FPS, fmt.Sprintf("V4L2 %s, wanted %dx%d@%d", name, cam.Width, cam.Height, cam.FPS))
 }
 
 // buildCameraPassthrough streams a UVC camera's own H.264 into the hub
@@ -289,14 +310,12 @@ type rawSource interface {
 	sourceStats
 }
 
-// buildEncoder puts the software encoder behind a raw source. The encoder
-// is opened for the wanted size and reopened by the stage when the source
-// delivers another (a camera grants the closest mode it has).
-func (a *Agent) buildEncoder(src rawSource, frames *media.FrameQueue, w, h, fps int, what string) error {
-	cfg, log := a.cfg, a.opts.Log
-	gop := cfg.Encoder.EffectiveGOP(fps)
-	open := func(w, h int) (encode.Encoder, error) {
-		enc, reason, err := openEncoder(cfg, w, h, fps, log.With("component", "encoder"))
+// encoderOpener opens the main encoder for a picture size (input is the
+// layout the hardware encoder is asked to take); the stage reopens
+// through it when the source delivers another size.
+func (a *Agent) encoderOpener(input media.PixelFormat, fps int) func(w, h int) (encode.Encoder, error) {
+	return func(w, h int) (encode.Encoder, error) {
+		enc, reason, err := openEncoder(a.cfg, input, w, h, fps, a.opts.Log.With("component", "encoder"))
 		if err == nil {
 			a.encoderReason.Store(&reason)
 			if a.opts.WrapEncoder != nil {
@@ -305,10 +324,14 @@ func (a *Agent) buildEncoder(src rawSource, frames *media.FrameQueue, w, h, fps 
 		}
 		return enc, err
 	}
-	enc, err := open(w, h)
-	if err != nil {
-		return err
-	}
+}
+
+// buildEncoder puts the encoder behind a raw source. enc was opened for
+// the wanted size; the stage reopens through open when the source delivers
+// another (a camera grants the closest mode it has).
+func (a *Agent) buildEncoder(src rawSource, frames *media.FrameQueue, enc encode.Encoder, open func(w, h int) (encode.Encoder, error), w, h, fps int, what string) error {
+	cfg, log := a.cfg, a.opts.Log
+	gop := cfg.Encoder.EffectiveGOP(fps)
 	sub, err := a.buildSubStream(w, h, fps, enc.Backend())
 	if err != nil {
 		enc.Close()

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"camagent/config"
+	"camagent/media"
 )
 
 // On a machine without a V4L2 M2M encoder (this one, and a Raspberry Pi 5),
@@ -24,7 +25,7 @@ func TestEncoderSelectionWithoutHardware(t *testing.T) {
 		t.Run(c.typ, func(t *testing.T) {
 			cfg := config.Default()
 			cfg.Encoder.Type = c.typ
-			enc, reason, err := openEncoder(cfg, 320, 240, 30, log)
+			enc, reason, err := openEncoder(cfg, media.I420, 320, 240, 30, log)
 			if c.err != "" {
 				if err == nil || !strings.Contains(err.Error(), c.err) {
 					t.Fatalf("err = %v, want one naming %q", err, c.err)
@@ -38,7 +39,7 @@ func TestEncoderSelectionWithoutHardware(t *testing.T) {
 			if enc.Backend() != c.backend || !strings.Contains(reason, c.reason) {
 				t.Errorf("backend %q reason %q, want %q and a reason containing %q", enc.Backend(), reason, c.backend, c.reason)
 			}
-			if err := selfTest(enc, 320, 240); err != nil {
+			if err := selfTest(enc, media.I420, 320, 240); err != nil {
 				t.Errorf("software encoder fails the self-test: %v", err)
 			}
 		})

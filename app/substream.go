@@ -55,7 +55,7 @@ func (a *Agent) buildSubStream(w, h, fps int, mainBackend string) (*subStream, e
 		q: media.NewFrameQueue(2), w: s.Width, h: s.Height, log: log}
 	subCfg := *cfg
 	subCfg.Encoder.BitrateKbps = s.BitrateKbps
-	enc, reason, err := openEncoder(&subCfg, s.Width, s.Height, fps, log)
+	enc, reason, err := openEncoder(&subCfg, media.I420, s.Width, s.Height, fps, log)
 	if err != nil {
 		return nil, fmt.Errorf("sub stream encoder: %w", err)
 	}
@@ -67,7 +67,7 @@ func (a *Agent) buildSubStream(w, h, fps int, mainBackend string) (*subStream, e
 	sub.stage = encode.NewStage(encode.StageConfig{KeyframeMinInterval: cfg.Encoder.KeyframeMinInterval,
 		InitialWidth: s.Width, InitialHeight: s.Height,
 		Resize: func(w, h int) (encode.Encoder, error) {
-			e, _, err := openEncoder(&subCfg, w, h, fps, log)
+			e, _, err := openEncoder(&subCfg, media.I420, w, h, fps, log)
 			return e, err
 		}}, sub.q, enc, sub.hub, a.opts.Clock, log)
 	log.Info("sub stream", "size", fmt.Sprintf("%dx%d", s.Width, s.Height), "bitrate_kbps", s.BitrateKbps,

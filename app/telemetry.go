@@ -89,6 +89,7 @@ func (a *Agent) pipelineStats() telemetry.Pipeline {
 	if v, ok := a.source.(interface{ V4L2Stats() capture.V4L2Stats }); ok {
 		vs := v.V4L2Stats()
 		p.Camera.Device, p.Camera.Reconnects, p.Camera.Up, p.Camera.CameraFormat = vs.Device, vs.Reconnects, vs.Up, vs.CameraFormat
+		p.Camera.FramesLent = vs.Lent
 	}
 	if e := st.Encoder; e != nil {
 		reason := ""

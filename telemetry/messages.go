@@ -127,6 +127,7 @@ type Camera struct {
 	Reconnects     uint64  `json:"reconnects"`
 	Up             bool    `json:"up"`                      // streaming now (a camera between unplug and reopen is down)
 	CameraFormat   string  `json:"camera_format,omitempty"` // what the camera delivers (YUYV, MJPG, …) before conversion
+	FramesLent     uint64  `json:"frames_lent,omitempty"`   // handed on in the driver's buffer: no copy
 }
 
 // Encoder describes the H.264 encoder; null for passthrough sources.
