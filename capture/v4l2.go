@@ -264,7 +264,14 @@ func (v *V4L2) session(ctx context.Context, s v4l2Stream) bool {
 		ln = newLender(s, layout, v.cfg.Output, v.log.With("device", s.Name()))
 	}
 	if ln != nil {
-		defer ln.close(v.clk, 2*v.cfg.FrameTimeout)
+		defer func() {
+			if ctx.Err() != nil {
+				// Stopping: the consumer may be gone already, so lent
+				// frames still queued would never come back.
+				v.out.Drain()
+			}
+			ln.close(v.clk, 2*v.cfg.FrameTimeout)
+		}()
 	} else {
 		defer s.Close()
 	}

@@ -222,3 +222,22 @@ func TestV4L2LentFramesOutliveTheSession(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestV4L2StopReturnsLentFrames: on shutdown the consumer may already be
+// gone; lent frames still queued are released by the source itself, so
+// Run returns without waiting and the camera is closed.
+func TestV4L2StopReturnsLentFrames(t *testing.T) {
+	s := newLendStream(FourCCNV12, 64, 48, 4)
+	q := media.NewFrameQueue(8)
+	v, cancel, done := runLend(t, lendConfig(media.NV12), s, q, clock.NewFake(epoch))
+	s.frames <- s.buf(0, 1)
+	s.frames <- s.buf(1, 2)
+	waitFor(t, "2 frames", func() bool { return v.Stats().Frames == 2 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if s.closed() != 1 {
+		t.Errorf("closed %d times, want once", s.closed())
+	}
+}

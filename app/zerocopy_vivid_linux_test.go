@@ -1,0 +1,122 @@
+//go:build linux
+
+package app
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"camagent/capture"
+	"camagent/encode"
+	"camagent/internal/clock"
+	"camagent/media"
+)
+
+// TestVividZeroCopy runs in the VM bench (test/vm/zerocopy.sh sets
+// CAMAGENT_ZEROCOPY in the guest; elsewhere there is no camera and no
+// codec, and it skips): vivid captures NV12 and lends its buffers, vicodec
+// encodes them. Two encoders see every picture: one imports the camera's
+// dma-buf (V4L2_MEMORY_DMABUF), one copies it into its own mmap'ed
+// buffers. Identical bitstreams prove the importing encoder read the
+// camera's bytes; the counters prove nothing was copied on that path.
+func TestVividZeroCopy(t *testing.T) {
+	mode := os.Getenv("CAMAGENT_ZEROCOPY")
+	if mode == "" {
+		t.Skip("needs vivid and vicodec: run through test/vm/zerocopy.sh")
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	dev, err := capture.FindCamera()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const w, h, n = 640, 480, 60
+	q := media.NewFrameQueue(2)
+	src, err := capture.NewV4L2(capture.V4L2Config{Device: dev, Width: w, Height: h, FPS: 25,
+		Formats: []capture.FourCC{capture.FourCCNV12}, Output: media.NV12, Lend: true, Buffers: 8}, q, clock.Real{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := encode.M2MConfig{Codec: encode.M2MFWHT, Input: media.NV12, Width: w, Height: h, FPS: 25}
+	imp, err := encode.NewM2M(cfg, log.With("encoder", "import"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer imp.Close()
+	cfg.CopyOnly = true
+	cp, err := encode.NewM2M(cfg, log.With("encoder", "copy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- src.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+		q.Drain()
+	}()
+
+	var latImp, latCp []time.Duration
+	var callsImp, callsCp uint64
+	lentSeen := 0
+	timeout := time.After(120 * time.Second)
+	for i := range n {
+		var f *media.Frame
+		select {
+		case f = <-q.C():
+		case <-timeout:
+			t.Fatalf("only %d pictures in 120 s", i)
+		}
+		if f.DMA != nil {
+			lentSeen++
+		}
+		c0 := imp.(interface{ Calls() uint64 }).Calls()
+		t0 := time.Now()
+		a, err := imp.Encode(f, false)
+		if err != nil {
+			t.Fatalf("picture %d, importing encoder: %v", i, err)
+		}
+		latImp = append(latImp, time.Since(t0))
+		callsImp += imp.(interface{ Calls() uint64 }).Calls() - c0
+		got := bytes.Clone(a[0])
+		c0 = cp.(interface{ Calls() uint64 }).Calls()
+		t0 = time.Now()
+		b, err := cp.Encode(f, false)
+		if err != nil {
+			t.Fatalf("picture %d, copying encoder: %v", i, err)
+		}
+		latCp = append(latCp, time.Since(t0))
+		callsCp += cp.(interface{ Calls() uint64 }).Calls() - c0
+		if !bytes.Equal(got, b[0]) {
+			t.Fatalf("picture %d: imported and copied bitstreams differ (%d vs %d bytes)", i, len(got), len(b[0]))
+		}
+		f.Release()
+	}
+	type copies interface{ Copies() (uint64, uint64) }
+	ii, ic := imp.(copies).Copies()
+	ci, cc := cp.(copies).Copies()
+	st := src.V4L2Stats()
+	t.Logf("%s: %d pictures, %d lent by the camera (%d in all); importing encoder: %d imported, %d copied; copying encoder: %d imported, %d copied",
+		mode, n, lentSeen, st.Lent, ii, ic, ci, cc)
+	t.Logf("%s: encode latency median/p99 import %v/%v, copy %v/%v; syscalls per picture import %.1f, copy %.1f",
+		mode, pct(latImp, 50), pct(latImp, 99), pct(latCp, 50), pct(latCp, 99),
+		float64(callsImp)/n, float64(callsCp)/n)
+	if lentSeen != n || ii != n || ic != 0 || ci != 0 || cc != n {
+		t.Errorf("want every picture lent (%d), imported without a copy (%d, %d copied) by one encoder and copied by the other (%d)", lentSeen, ii, ic, cc)
+	}
+}
+
+func pct(d []time.Duration, p int) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[(len(s)-1)*p/100]
+}
