@@ -23,7 +23,8 @@ import (
 // encodes them. Two encoders see every picture: one imports the camera's
 // dma-buf (V4L2_MEMORY_DMABUF), one copies it into its own mmap'ed
 // buffers. Identical bitstreams prove the importing encoder read the
-// camera's bytes; the counters prove nothing was copied on that path.
+// camera's bytes; the counters prove nothing was copied on that path. Half
+// way, the camera is unplugged with lent frames downstream and comes back.
 func TestVividZeroCopy(t *testing.T) {
 	mode := os.Getenv("CAMAGENT_ZEROCOPY")
 	if mode == "" {
@@ -67,14 +68,18 @@ func TestVividZeroCopy(t *testing.T) {
 
 	var latImp, latCp []time.Duration
 	var callsImp, callsCp uint64
+	var fdsBefore int
 	lentSeen := 0
-	timeout := time.After(120 * time.Second)
-	for i := range n {
+	timeout := time.After(240 * time.Second)
+	for i := range n + 30 {
+		if i == n {
+			unplugWhileLent(t, src, q, timeout)
+		}
 		var f *media.Frame
 		select {
 		case f = <-q.C():
 		case <-timeout:
-			t.Fatalf("only %d pictures in 120 s", i)
+			t.Fatalf("only %d pictures in 240 s", i)
 		}
 		if f.DMA != nil {
 			lentSeen++
@@ -100,19 +105,61 @@ func TestVividZeroCopy(t *testing.T) {
 			t.Fatalf("picture %d: imported and copied bitstreams differ (%d vs %d bytes)", i, len(got), len(b[0]))
 		}
 		f.Release()
+		if i == n-1 {
+			fdsBefore = fds(t)
+		}
 	}
 	type copies interface{ Copies() (uint64, uint64) }
 	ii, ic := imp.(copies).Copies()
 	ci, cc := cp.(copies).Copies()
 	st := src.V4L2Stats()
-	t.Logf("%s: %d pictures, %d lent by the camera (%d in all); importing encoder: %d imported, %d copied; copying encoder: %d imported, %d copied",
-		mode, n, lentSeen, st.Lent, ii, ic, ci, cc)
+	const all = n + 30
+	t.Logf("%s: %d pictures (30 after the camera was unplugged and came back), %d lent by the camera (%d in all); importing encoder: %d imported, %d copied; copying encoder: %d imported, %d copied; reconnects %d; fds %d -> %d",
+		mode, all, lentSeen, st.Lent, ii, ic, ci, cc, st.Reconnects, fdsBefore, fds(t))
 	t.Logf("%s: encode latency median/p99 import %v/%v, copy %v/%v; syscalls per picture import %.1f, copy %.1f",
 		mode, pct(latImp, 50), pct(latImp, 99), pct(latCp, 50), pct(latCp, 99),
-		float64(callsImp)/n, float64(callsCp)/n)
-	if lentSeen != n || ii != n || ic != 0 || ci != 0 || cc != n {
+		float64(callsImp)/all, float64(callsCp)/all)
+	if lentSeen != all || ii != all || ic != 0 || ci != 0 || cc != all {
 		t.Errorf("want every picture lent (%d), imported without a copy (%d, %d copied) by one encoder and copied by the other (%d)", lentSeen, ii, ic, cc)
 	}
+	if st.Reconnects != 1 || fds(t) != fdsBefore {
+		t.Errorf("after the unplug: reconnects %d, fds %d -> %d (the old session's dma-bufs must be closed)", st.Reconnects, fdsBefore, fds(t))
+	}
+}
+
+// unplugWhileLent removes vivid's device (as a USB disconnect does) while
+// the queue may hold lent frames, keeps taking pictures until the source
+// notices, and binds the device again: the source must close the old
+// camera once its frames are back and lend the new one's buffers.
+func unplugWhileLent(t *testing.T, src *capture.V4L2, q *media.FrameQueue, timeout <-chan time.Time) {
+	t.Helper()
+	sysfs := func(file string) {
+		t.Helper()
+		if err := os.WriteFile("/sys/bus/platform/drivers/vivid/"+file, []byte("vivid.0"), 0); err != nil {
+			t.Fatalf("%s vivid.0: %v", file, err)
+		}
+	}
+	sysfs("unbind")
+	for src.V4L2Stats().Up {
+		select {
+		case f := <-q.C():
+			f.Release()
+		case <-timeout:
+			t.Fatal("the source never noticed the unplug")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	q.Drain()
+	sysfs("bind")
+}
+
+func fds(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
 }
 
 func pct(d []time.Duration, p int) time.Duration {
