@@ -25,6 +25,8 @@ import (
 // buffers. Identical bitstreams prove the importing encoder read the
 // camera's bytes; the counters prove nothing was copied on that path. Half
 // way, the camera is unplugged with lent frames downstream and comes back.
+// Every picture's bitstream carries the camera's timestamp (copied by the
+// driver from the imported buffer), and both encoders drain on stop.
 func TestVividZeroCopy(t *testing.T) {
 	mode := os.Getenv("CAMAGENT_ZEROCOPY")
 	if mode == "" {
@@ -69,6 +71,7 @@ func TestVividZeroCopy(t *testing.T) {
 	var latImp, latCp []time.Duration
 	var callsImp, callsCp uint64
 	var fdsBefore int
+	var lastPTS time.Duration
 	lentSeen := 0
 	timeout := time.After(240 * time.Second)
 	for i := range n + 30 {
@@ -91,6 +94,13 @@ func TestVividZeroCopy(t *testing.T) {
 			t.Fatalf("picture %d, importing encoder: %v", i, err)
 		}
 		latImp = append(latImp, time.Since(t0))
+		if ts := imp.(interface{ Timestamp() time.Duration }).Timestamp(); ts.Microseconds() != f.PTS.Microseconds() {
+			t.Fatalf("picture %d: bitstream timestamp %v, camera's %v: not copied through the import", i, ts, f.PTS)
+		}
+		if i > 0 && f.PTS <= lastPTS {
+			t.Fatalf("picture %d: PTS %v after %v", i, f.PTS, lastPTS)
+		}
+		lastPTS = f.PTS
 		callsImp += imp.(interface{ Calls() uint64 }).Calls() - c0
 		got := bytes.Clone(a[0])
 		c0 = cp.(interface{ Calls() uint64 }).Calls()
@@ -107,6 +117,13 @@ func TestVividZeroCopy(t *testing.T) {
 		f.Release()
 		if i == n-1 {
 			fdsBefore = fds(t)
+		}
+	}
+	for _, e := range []encode.Encoder{imp, cp} {
+		if err := e.(interface {
+			Drain(func([][]byte, time.Duration)) error
+		}).Drain(nil); err != nil {
+			t.Errorf("drain on stop: %v", err)
 		}
 	}
 	type copies interface{ Copies() (uint64, uint64) }

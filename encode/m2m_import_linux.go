@@ -141,3 +141,8 @@ func (e *M2MEncoder) reclaimImport(deadline time.Time) error {
 // Copies reports how many pictures were queued by importing the camera's
 // buffer and how many were copied into the encoder's own.
 func (e *M2MEncoder) Copies() (imported, copied uint64) { return e.imported, e.copied }
+
+// Timestamp is the one the driver put on the last bitstream buffer: M2M
+// drivers copy it from the picture's OUTPUT buffer, so it is that
+// picture's PTS (at microsecond precision).
+func (e *M2MEncoder) Timestamp() time.Duration { return e.lastPTS }
