@@ -42,11 +42,11 @@ type M2MConfig struct {
 	Level       string // "3.1", "4", "4.0", "4.1", …
 	MinQP       int
 	MaxQP       int
-	Buffers     int           // per queue; default 4
+	Buffers     int // per queue; default 4
 	// CopyOnly never imports a frame's dma-buf: every picture is copied
 	// into the encoder's own buffers (tests compare the two paths).
 	CopyOnly bool
-	Timeout     time.Duration // per picture and for the drain; default 2 s
+	Timeout  time.Duration // per picture and for the drain; default 2 s
 }
 
 var (

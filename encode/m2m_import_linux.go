@@ -119,25 +119,6 @@ func (e *M2MEncoder) submitImport(f *media.Frame) error {
 	return e.submit(f)
 }
 
-// reclaimImport waits until the driver has given back every imported
-// OUTPUT buffer, so no frame is still being read when Encode returns.
-func (e *M2MEncoder) reclaimImport(deadline time.Time) error {
-	for len(e.out.free) < e.out.count {
-		b, _, ok, err := e.dqbuf(&e.out)
-		if err != nil {
-			return fmt.Errorf("encode: %s: VIDIOC_DQBUF(OUTPUT): %w", e.name, err)
-		}
-		if ok {
-			e.out.free = append(e.out.free, int(b.Index))
-			continue
-		}
-		if err := e.wait(unix.POLLOUT, deadline, "imported picture back"); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Copies reports how many pictures were queued by importing the camera's
 // buffer and how many were copied into the encoder's own.
 func (e *M2MEncoder) Copies() (imported, copied uint64) { return e.imported, e.copied }

@@ -186,7 +186,7 @@ func (e *M2MEncoder) Encode(f *media.Frame, forceIDR bool) ([][]byte, error) {
 			if e.importing {
 				// The caller may give the frame back to the camera as
 				// soon as Encode returns: the driver must be done with it.
-				if err := e.reclaimImport(deadline); err != nil {
+				if err := e.reclaimOutput(deadline, e.out.count, "imported picture back"); err != nil {
 					return nil, err
 				}
 			}
@@ -262,23 +262,31 @@ func copyFrame(dst []byte, f *media.Frame, bpl, planeH int) {
 // freeOutput returns an OUTPUT buffer we own, reclaiming finished ones
 // from the driver (waiting for one at most Timeout).
 func (e *M2MEncoder) freeOutput() (int, error) {
-	deadline := time.Now().Add(e.cfg.Timeout)
-	for len(e.out.free) == 0 {
-		b, _, ok, err := e.dqbuf(&e.out)
-		if err != nil {
-			return 0, fmt.Errorf("encode: %s: VIDIOC_DQBUF(OUTPUT): %w", e.name, err)
-		}
-		if ok {
-			e.out.free = append(e.out.free, int(b.Index))
-			break
-		}
-		if err := e.wait(unix.POLLOUT, deadline, "free input buffer"); err != nil {
-			return 0, err
-		}
+	if err := e.reclaimOutput(time.Now().Add(e.cfg.Timeout), 1, "free input buffer"); err != nil {
+		return 0, err
 	}
 	i := e.out.free[len(e.out.free)-1]
 	e.out.free = e.out.free[:len(e.out.free)-1]
 	return i, nil
+}
+
+// reclaimOutput dequeues finished OUTPUT buffers until we own want of
+// them, waiting until the deadline.
+func (e *M2MEncoder) reclaimOutput(deadline time.Time, want int, what string) error {
+	for len(e.out.free) < want {
+		b, _, ok, err := e.dqbuf(&e.out)
+		if err != nil {
+			return fmt.Errorf("encode: %s: VIDIOC_DQBUF(OUTPUT): %w", e.name, err)
+		}
+		if ok {
+			e.out.free = append(e.out.free, int(b.Index))
+			continue
+		}
+		if err := e.wait(unix.POLLOUT, deadline, what); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (e *M2MEncoder) units(b *v4l2Buffer, n int) [][]byte {
