@@ -77,7 +77,7 @@ if ((gone)); then
     dep=$(apt-cache show "linux-image-$a:$a=$cand" | sed -n 's/^Depends: \(linux-image-[^ ,]*\).*/\1/p' | head -1)
     echo "vm: $DEBIAN_SUITE's current kernel for $a: $dep version $cand" >&2
   done
-  echo "vm: update the pins in test/vm/versions.env (KERNEL_ABI + KERNEL_VERSION, BUSYBOX_VERSION)" >&2
+  echo "vm: update the pins in test/vm/versions.env (KERNEL_ABI + KERNEL_VERSION, BUSYBOX_VERSION, V4L2LOOPBACK_VERSION)" >&2
   exit 1
 fi
 

@@ -9,7 +9,8 @@
 # kernel tree; the guest's busybox modprobe only reads the modules.dep made
 # for this subset.
 #
-# Modules: vivid (capture), vicodec (M2M codec), gpio-sim (+configfs) and
+# Modules: vivid (capture), vicodec (M2M codec), v4l2loopback (a capture
+# node fed by a writer: MJPEG), gpio-sim (+configfs) and
 # gpio-mockup (GPIO), virtio_pci/virtio_net (user-mode networking), plus any
 # listed in VM_MODULES (space-separated names, e.g. "i6300esb").
 #
@@ -56,7 +57,7 @@ done
 mods="$root/lib/modules/$KVER"
 dst="$stage/lib/modules/$KVER"
 mkdir -p "$dst"
-for m in configfs vivid vicodec gpio-sim gpio-mockup virtio_pci virtio_net ${VM_MODULES:-}; do
+for m in configfs vivid vicodec v4l2loopback gpio-sim gpio-mockup virtio_pci virtio_net ${VM_MODULES:-}; do
   deps=$(modprobe -d "$root" -S "$KVER" --show-depends "$m") || die "module $m not found for $KVER"
   while read -r kind path _; do
     [ "$kind" = insmod ] || continue # "builtin NAME": nothing to copy

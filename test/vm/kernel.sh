@@ -3,7 +3,8 @@
 #
 # Makes sure the cache holds a bootable kernel tree for ARCH and prints its
 # directory: Debian's pinned kernel image and all its modules, the
-# out-of-tree test drivers in lib/modules/KVER/extra, a modules.dep covering
+# out-of-tree test drivers (vicodec, gpio-sim, gpio-mockup, v4l2loopback, ...)
+# in lib/modules/KVER/extra, a modules.dep covering
 # both, the guest's static busybox, and on amd64 an uncompressed vmlinux.
 # A warm cache costs nothing; a cold one downloads ~150 MB and builds for ~1 min.
 set -euo pipefail
@@ -38,6 +39,7 @@ pkgs=(
   "linux-headers-$KVER:$arch=$KERNEL_VERSION"
   "linux-headers-$KERNEL_ABI-common=$KERNEL_VERSION"
   "$KERNEL_KBUILD_PACKAGE:$host=$KERNEL_VERSION" # runs on the build host
+  "v4l2loopback-dkms=$V4L2LOOPBACK_VERSION" # source only, architecture all
 )
 [ -f "$VM_KERNEL_CACHE/src/.complete" ] || pkgs+=("$KERNEL_SOURCE_PACKAGE=$KERNEL_VERSION")
 "$VM_DIR/apt-fetch.sh" "$tmp/debs" "${pkgs[@]}"

@@ -2,12 +2,13 @@
 # oot-build.sh ARCH DEBDIR OUTDIR
 #
 # Builds vicodec, gpio-sim, gpio-mockup and irq_sim_mod (plus v4l2-mem2mem
-# where the kernel lacks it) for the pinned Debian kernel, out of tree, and
-# puts the debug-stripped .ko files in OUTDIR. DEBDIR holds the .debs that
-# kernel.sh fetched: linux-headers-<ABI>-ARCH, linux-headers-<ABI>-common, the
-# host's linux-kbuild and (unless already unpacked in the cache) linux-source.
-# The sources come from the very package version the kernel was built from,
-# and the headers carry its .config and Module.symvers, so vermagic and symbol
+# where the kernel lacks it) and v4l2loopback for the pinned Debian kernel, out
+# of tree, and puts the debug-stripped .ko files in OUTDIR. DEBDIR holds the
+# .debs that kernel.sh fetched: linux-headers-<ABI>-ARCH,
+# linux-headers-<ABI>-common, the host's linux-kbuild, v4l2loopback-dkms and
+# (unless already unpacked in the cache) linux-source. The kernel's own
+# sources come from the very package version the kernel was built from, and
+# the headers carry its .config and Module.symvers, so vermagic and symbol
 # versions match Debian's own modules.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -55,6 +56,13 @@ mkdir -p "$m"
 cp "$VM_DIR/oot/Kbuild" "$src"/drivers/media/test-drivers/vicodec/*.[ch] \
   "$src"/drivers/media/v4l2-core/v4l2-mem2mem.c "$src"/drivers/gpio/*.[ch] "$m/"
 
+# v4l2loopback: the two source files of Debian's dkms package (37 kB, fetched
+# every time; the cache keeps only the built module).
+deb=$(echo "$debs/v4l2loopback-dkms_"*.deb)
+[ -f "$deb" ] || die "oot: v4l2loopback-dkms .deb missing in $debs"
+dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$m" --strip-components=4 --wildcards \
+  './usr/src/v4l2loopback-*/v4l2loopback.c' './usr/src/v4l2loopback-*/v4l2loopback_formats.h'
+
 # irq_sim as a loadable module needs (1) a licence tag, or the GPL-only irq
 # API is refused, and (2) no irq_to_desc(), which is not exported;
 # generic_handle_irq() is, and reaches the same handle_simple_irq that
@@ -73,7 +81,7 @@ log "oot: building for $KVER${mem2mem:+ (with v4l2-mem2mem)}"
 make -s -C "$headers" M="$m" ARCH="$KARCH" CROSS_COMPILE="$GNU-" OOT_MEM2MEM="$mem2mem" \
   -j"$(nproc)" modules 2>&1 | { grep -v '^Skipping BTF generation' || true; } >&2
 mkdir -p "$out"
-for ko in irq_sim_mod gpio-sim gpio-mockup vicodec ${mem2mem:+v4l2-mem2mem}; do
+for ko in irq_sim_mod gpio-sim gpio-mockup vicodec v4l2loopback ${mem2mem:+v4l2-mem2mem}; do
   [ -f "$m/$ko.ko" ] || die "oot: $ko.ko was not built"
   "$GNU-strip" --strip-debug -o "$out/$ko.ko" "$m/$ko.ko"
 done
