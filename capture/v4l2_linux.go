@@ -192,7 +192,8 @@ func (d *v4l2Device) start(cfg V4L2Config, log *slog.Logger) error {
 	}
 	d.mode = Mode{FourCC: want.FourCC, Width: p.Width, Height: p.Height}
 	d.bpl = int(p.BytesPerLine)
-	if d.bpl == 0 {
+	compressed := want.FourCC == FourCCMJPEG || want.FourCC == FourCCJPEG || want.FourCC == FourCCH264
+	if d.bpl == 0 && !compressed { // compressed formats have no rows: 0 is right
 		d.bpl = int(p.Width)
 		if want.FourCC == FourCCYUYV {
 			d.bpl *= 2
