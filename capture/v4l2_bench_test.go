@@ -3,6 +3,7 @@ package capture
 import (
 	"fmt"
 	"image"
+	"sync"
 	"testing"
 
 	"camagent/media"
@@ -44,23 +45,39 @@ func BenchmarkV4L2Convert(b *testing.B) {
 	}
 }
 
-// BenchmarkV4L2MJPEG: one op = decode one 4:2:2 MJPEG frame (what UVC
-// cameras send) with image/jpeg and copy it into an I420 frame. The
-// picture is a smooth gradient at quality 90, easier than camera noise.
+// BenchmarkV4L2MJPEG: one op = one 4:2:2 MJPEG frame (what UVC cameras
+// send: no Huffman tables, quality 90) decoded into the encoder's I420
+// frame, chroma downsampled to 4:2:0 included, by each decoder of the build:
+// image-jpeg always, libjpeg-turbo with `-tags turbojpeg` (cgo). The
+// picture is a gradient with sensor-like noise (cameraPicture).
 func BenchmarkV4L2MJPEG(b *testing.B) {
-	for _, sz := range benchSizes {
-		w, h := sz[0], sz[1]
-		jpg := stripDHT(encodeJPEG(b, w, h, image.YCbCrSubsampleRatio422))
-		b.Run(fmt.Sprintf("%dx%d", w, h), func(b *testing.B) {
-			f := media.NewFramePool(1, media.I420, w, h).MustGet()
-			b.SetBytes(int64(len(jpg)))
-			b.ReportAllocs()
-			defer cpuTimer(b)()
-			for b.Loop() {
-				if err := decodeMJPEG(f, jpg); err != nil {
-					b.Fatal(err)
+	for _, d := range mjpegDecoders {
+		for _, sz := range benchSizes {
+			w, h := sz[0], sz[1]
+			jpg := benchMJPEGFrame(b, w, h)
+			b.Run(fmt.Sprintf("%s/%dx%d", d.name, w, h), func(b *testing.B) {
+				f := media.NewFramePool(1, media.I420, w, h).MustGet()
+				b.SetBytes(int64(len(jpg)))
+				b.ReportAllocs()
+				defer cpuTimer(b)()
+				for b.Loop() {
+					if err := d.decode(f, jpg); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
+}
+
+var benchMJPEGFrames sync.Map // [2]int -> []byte
+
+// benchMJPEGFrame encodes the benchmark frame once per size.
+func benchMJPEGFrame(b *testing.B, w, h int) []byte {
+	if jpg, ok := benchMJPEGFrames.Load([2]int{w, h}); ok {
+		return jpg.([]byte)
+	}
+	jpg := stripDHT(encodeJPEGSampled(b, cameraPicture(w, h, image.YCbCrSubsampleRatio422), nil, 90))
+	benchMJPEGFrames.Store([2]int{w, h}, jpg)
+	return jpg
 }

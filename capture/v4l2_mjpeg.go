@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
@@ -11,26 +12,35 @@ import (
 	"camagent/media"
 )
 
-// decodeMJPEG decodes one MJPEG frame with the standard library and copies
-// it into dst as 4:2:0. image/jpeg allocates its own picture per frame, so
-// this path costs a decode plus one copy and garbage per frame; it is the
-// correct first decoder, not the fast one (see V4L2.md for figures).
-func decodeMJPEG(dst *media.Frame, src []byte) error {
-	img, err := jpeg.Decode(bytes.NewReader(withHuffmanTables(src)))
+// decodeMJPEGStd decodes one MJPEG frame with the standard library and
+// copies it into dst as 4:2:0. image/jpeg allocates its own picture per
+// frame, so this path costs a decode plus one copy and garbage per frame.
+// It is the decoder of pure-Go builds; builds with cgo and the build tag
+// "turbojpeg" use libjpeg-turbo instead (mjpeg_turbojpeg.go, V4L2.md).
+func decodeMJPEGStd(dst *media.Frame, src []byte) error {
+	src = withHuffmanTables(src)
+	// The size first: image/jpeg allocates the whole picture its header
+	// claims before it reads the scan, so a corrupt header (up to
+	// 65535x65535) would cost gigabytes before failing.
+	c, err := jpeg.DecodeConfig(bytes.NewReader(src))
 	if err != nil {
 		return fmt.Errorf("mjpeg: %w", err)
 	}
-	b := img.Bounds()
-	if b.Dx() != dst.Width || b.Dy() != dst.Height {
+	if c.Width != dst.Width || c.Height != dst.Height {
+		return fmt.Errorf("mjpeg: picture %dx%d, negotiated %dx%d", c.Width, c.Height, dst.Width, dst.Height)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(src))
+	if err != nil {
+		return fmt.Errorf("mjpeg: %w", err)
+	}
+	if b := img.Bounds(); b.Dx() != dst.Width || b.Dy() != dst.Height {
 		return fmt.Errorf("mjpeg: picture %dx%d, negotiated %dx%d", b.Dx(), b.Dy(), dst.Width, dst.Height)
 	}
 	switch m := img.(type) {
 	case *image.YCbCr:
 		ycbcrTo420(dst, m)
 	case *image.Gray:
-		for y := range dst.Height {
-			copy(dst.Planes[0][y*dst.Stride[0]:y*dst.Stride[0]+dst.Width], m.Pix[y*m.Stride:])
-		}
+		copyPlane(dst.Planes[0], dst.Stride[0], m.Pix, m.Stride, dst.Width, dst.Height)
 		fillChroma(dst, 128)
 	default:
 		return fmt.Errorf("mjpeg: unsupported colour model %T", img)
@@ -40,25 +50,95 @@ func decodeMJPEG(dst *media.Frame, src []byte) error {
 
 // ycbcrTo420 copies luma and resamples chroma to 4:2:0. UVC MJPEG is
 // nearly always 4:2:2, where the two chroma rows a 4:2:0 sample covers are
-// averaged; the other ratios are point-sampled.
+// averaged (chroma422To420); 4:2:0 is copied; the other ratios are
+// point-sampled.
 func ycbcrTo420(dst *media.Frame, m *image.YCbCr) {
-	w, h := dst.Width, dst.Height
-	for y := range h {
-		o := m.YOffset(m.Rect.Min.X, m.Rect.Min.Y+y)
-		copy(dst.Planes[0][y*dst.Stride[0]:y*dst.Stride[0]+w], m.Y[o:o+w])
+	o := m.YOffset(m.Rect.Min.X, m.Rect.Min.Y)
+	copyPlane(dst.Planes[0], dst.Stride[0], m.Y[o:], m.YStride, dst.Width, dst.Height)
+	ycbcrTo420Chroma(dst, m)
+}
+
+// ycbcrTo420Chroma is ycbcrTo420's chroma half.
+func ycbcrTo420Chroma(dst *media.Frame, m *image.YCbCr) {
+	co := m.COffset(m.Rect.Min.X, m.Rect.Min.Y)
+	if m.Rect.Min.X%2 == 0 && m.Rect.Min.Y%2 == 0 {
+		switch m.SubsampleRatio {
+		case image.YCbCrSubsampleRatio422:
+			chroma422To420(dst, m.Cb[co:], m.Cr[co:], m.CStride)
+			return
+		case image.YCbCrSubsampleRatio420:
+			chroma420(dst, m.Cb[co:], m.Cr[co:], m.CStride)
+			return
+		}
 	}
-	cw, ch := (w+1)/2, (h+1)/2
+	cw, ch := (dst.Width+1)/2, (dst.Height+1)/2
 	for cy := range ch {
 		for cx := range cw {
 			x, y := m.Rect.Min.X+2*cx, m.Rect.Min.Y+2*cy
 			i := m.COffset(x, y)
-			cb, cr := m.Cb[i], m.Cr[i]
-			if m.SubsampleRatio == image.YCbCrSubsampleRatio422 && 2*cy+1 < h {
-				j := m.COffset(x, y+1)
-				cb = byte((uint(cb) + uint(m.Cb[j]) + 1) >> 1)
-				cr = byte((uint(cr) + uint(m.Cr[j]) + 1) >> 1)
+			putChroma(dst, cx, cy, m.Cb[i], m.Cr[i])
+		}
+	}
+}
+
+// copyPlane copies h rows of w bytes.
+func copyPlane(dst []byte, dstStride int, src []byte, srcStride, w, h int) {
+	for y := range h {
+		copy(dst[y*dstStride:y*dstStride+w], src[y*srcStride:y*srcStride+w])
+	}
+}
+
+// chroma422To420 turns 4:2:2 chroma planes (full height, (w+1)/2 wide,
+// rows stride bytes apart) into dst's 4:2:0 chroma by averaging each pair
+// of rows (the last row of an odd height is taken alone).
+func chroma422To420(dst *media.Frame, cb, cr []byte, stride int) {
+	cw, ch := (dst.Width+1)/2, (dst.Height+1)/2
+	for cy := range ch {
+		y0 := 2 * cy
+		y1 := min(y0+1, dst.Height-1)
+		b0, b1 := cb[y0*stride:y0*stride+cw], cb[y1*stride:y1*stride+cw]
+		r0, r1 := cr[y0*stride:y0*stride+cw], cr[y1*stride:y1*stride+cw]
+		if dst.Format == media.NV12 {
+			d := dst.Planes[1][cy*dst.Stride[1] : cy*dst.Stride[1]+2*cw]
+			for x := range cw {
+				d[2*x] = byte((uint(b0[x]) + uint(b1[x]) + 1) >> 1)
+				d[2*x+1] = byte((uint(r0[x]) + uint(r1[x]) + 1) >> 1)
 			}
-			putChroma(dst, cx, cy, cb, cr)
+			continue
+		}
+		avgRows(dst.Planes[1][cy*dst.Stride[1]:cy*dst.Stride[1]+cw], b0, b1)
+		avgRows(dst.Planes[2][cy*dst.Stride[2]:cy*dst.Stride[2]+cw], r0, r1)
+	}
+}
+
+// avgRows sets d[x] to the rounded mean of a[x] and b[x], eight bytes at a
+// time: per byte, (a+b+1)>>1 = (a|b) - ((a^b)>>1).
+func avgRows(d, a, b []byte) {
+	a, b = a[:len(d)], b[:len(d)]
+	x := 0
+	for ; x+8 <= len(d); x += 8 {
+		u, v := binary.LittleEndian.Uint64(a[x:]), binary.LittleEndian.Uint64(b[x:])
+		binary.LittleEndian.PutUint64(d[x:], (u|v)-((u^v)>>1&0x7f7f7f7f7f7f7f7f))
+	}
+	for ; x < len(d); x++ {
+		d[x] = byte((uint(a[x]) + uint(b[x]) + 1) >> 1)
+	}
+}
+
+// chroma420 copies 4:2:0 chroma planes ((w+1)/2 x (h+1)/2, rows stride
+// bytes apart) into dst, interleaving them for NV12.
+func chroma420(dst *media.Frame, cb, cr []byte, stride int) {
+	cw, ch := (dst.Width+1)/2, (dst.Height+1)/2
+	if dst.Format != media.NV12 {
+		copyPlane(dst.Planes[1], dst.Stride[1], cb, stride, cw, ch)
+		copyPlane(dst.Planes[2], dst.Stride[2], cr, stride, cw, ch)
+		return
+	}
+	for cy := range ch {
+		b, r := cb[cy*stride:cy*stride+cw], cr[cy*stride:cy*stride+cw]
+		d := dst.Planes[1][cy*dst.Stride[1] : cy*dst.Stride[1]+2*cw]
+		for x := range cw {
+			d[2*x], d[2*x+1] = b[x], r[x]
 		}
 	}
 }

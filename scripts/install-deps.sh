@@ -8,6 +8,7 @@ packages=(
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu      # static arm64 build (cgo: OpenH264)
   gcc-arm-linux-gnueabihf g++-arm-linux-gnueabihf  # static armv7 build
   qemu-user-static                                 # smoke-runs the arm binaries
+  libturbojpeg0-dev                                # capture: the libjpeg-turbo MJPEG decoder (go test -tags turbojpeg)
   ffmpeg                                           # ffprobe/ffmpeg: the real RTSP client in tests
   mosquitto                                        # the real MQTT broker in telemetry tests
   libxml2-utils xsltproc                           # onvif: validate.sh checks responses against the ONVIF XSDs

@@ -19,6 +19,13 @@ if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
 echo "== go test -race"
 go test -race -count=1 -timeout 15m ./...
 
+# The MJPEG decoder of cgo builds with the tag "turbojpeg" (libjpeg-turbo,
+# capture/V4L2.md): the capture package again with it, both decoders
+# compared on the same frames.
+echo "== go vet + go test -race -tags turbojpeg ./capture"
+go vet -tags turbojpeg ./capture
+go test -race -count=1 -tags turbojpeg ./capture
+
 echo "== static builds"
 make build
 for b in dist/camagent-linux-amd64 dist/camagent-linux-arm64 dist/camagent-linux-armv7; do
@@ -36,10 +43,14 @@ done
 echo "== virtual hardware bench (qemu: amd64, arm64)"
 ./test/vm/smoke.sh amd64 arm64
 ./test/vm/netcheck.sh amd64 arm64
-# The V4L2 source on vivid in each guest: formats, sizes, hot-unplug.
+# The V4L2 source on vivid in each guest: formats, sizes, hot-unplug; MJPEG
+# from v4l2loopback fed by the test's own writer.
 ./test/vm/capture.sh amd64 arm64
 # The M2M encoder on vicodec (single- and multi-planar), with FWHT round trip.
 ./test/vm/m2m.sh amd64 arm64
+# Zero copy: vivid's NV12 buffers lent to vicodec's encoder and imported as
+# dma-bufs; bitstream identical to a copying encoder's, across an unplug.
+./test/vm/zerocopy.sh amd64 arm64
 # GPIO on gpio-sim: tamper, reset button hold, day/night IR-cut pulses, LED patterns.
 ./test/vm/gpio.sh amd64 arm64
 # `camagent devices` lists vivid and vicodec (single- and multi-planar).

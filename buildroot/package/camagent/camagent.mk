@@ -41,6 +41,15 @@ ifeq ($(BR2_PACKAGE_CAMAGENT_STATIC),y)
 CAMAGENT_EXTLDFLAGS = -static
 endif
 
+# "turbojpeg": MJPEG frames are decoded with libjpeg-turbo's TurboJPEG API
+# (capture/mjpeg_turbojpeg.go, linked with -lturbojpeg) instead of Go's
+# image/jpeg. A static camagent links libturbojpeg.a, which jpeg-turbo
+# builds when the system has static libraries (Config.in asks for them).
+ifeq ($(BR2_PACKAGE_CAMAGENT_TURBOJPEG)$(BR2_PACKAGE_JPEG_TURBO),yy)
+CAMAGENT_DEPENDENCIES += jpeg-turbo
+CAMAGENT_TAGS += turbojpeg
+endif
+
 # libopenh264 installs its headers in <wels/...>; the binding includes
 # <openh264/codec_api.h>.
 CAMAGENT_GO_ENV = \
