@@ -130,13 +130,7 @@ func findV4L2(match string) (string, error) {
 	var seen []string
 	want := strings.ToLower(match)
 	for _, p := range nodes {
-		fd, err := unix.Open(p, unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-		if err != nil {
-			continue
-		}
-		var c v4l2Capability
-		err = ioctl(fd, vidiocQuerycap, unsafe.Pointer(&c))
-		unix.Close(fd)
+		c, err := queryCap(p)
 		if err != nil {
 			continue
 		}
@@ -157,6 +151,18 @@ func findV4L2(match string) (string, error) {
 		return "", fmt.Errorf("%w for %q: no capture nodes present", ErrNoDevice, match)
 	}
 	return "", fmt.Errorf("%w for %q among %s", ErrNoDevice, match, strings.Join(seen, "; "))
+}
+
+// queryCap opens path for a moment and returns its VIDIOC_QUERYCAP answer.
+func queryCap(path string) (v4l2Capability, error) {
+	var c v4l2Capability
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return c, err
+	}
+	defer unix.Close(fd)
+	err = ioctl(fd, vidiocQuerycap, unsafe.Pointer(&c))
+	return c, err
 }
 
 func nodeNum(p string) int {

@@ -409,15 +409,9 @@ func findLoopback(t *testing.T) string {
 	nodes, _ := filepath.Glob("/dev/video*")
 	var seen []string
 	for _, p := range nodes {
-		fd, err := unix.Open(p, unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		c, err := queryCap(p)
 		if err != nil {
 			seen = append(seen, fmt.Sprintf("%s (%v)", p, err))
-			continue
-		}
-		var c v4l2Capability
-		err = ioctl(fd, vidiocQuerycap, unsafe.Pointer(&c))
-		unix.Close(fd)
-		if err != nil {
 			continue
 		}
 		if cstr(c.Driver[:]) == "v4l2 loopback" && cstr(c.Card[:]) == loopbackLabel {
