@@ -265,8 +265,14 @@ func (a *Agent) buildCamera(device string) error {
 		FPS: cam.FPS, Formats: formats, Output: media.I420}
 	if isHardware(enc) {
 		// Lent buffers wait in the queue and the encoder: more of them,
-		// so the driver always has some to fill.
+		// so the driver always has some to fill. Pictures that must be
+		// converted (YUYV, MJPEG) are written into the encoder's own
+		// memory, which it imports: the conversion is the one copy.
 		vc.Output, vc.Lend, vc.Buffers = media.NV12, true, 8
+		vc.NewPool = func(format media.PixelFormat, w, h, n int) (*media.FramePool, error) {
+			return encode.NewM2MFramePool(encode.M2MConfig{Codec: encode.M2MH264, Input: format, Width: w, Height: h},
+				n, log.With("component", "source"))
+		}
 	}
 	frames := media.NewFrameQueue(2)
 	src, err := capture.NewV4L2(vc, frames, a.opts.Clock, log.With("component", "source"))

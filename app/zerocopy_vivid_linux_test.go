@@ -19,11 +19,12 @@ import (
 
 // TestVividZeroCopy runs in the VM bench (test/vm/zerocopy.sh sets
 // CAMAGENT_ZEROCOPY in the guest; elsewhere there is no camera and no
-// codec, and it skips): vivid captures NV12 and lends its buffers, vicodec
-// encodes them. Two encoders see every picture: one imports the camera's
-// dma-buf (V4L2_MEMORY_DMABUF), one copies it into its own mmap'ed
-// buffers. Identical bitstreams prove the importing encoder read the
-// camera's bytes; the counters prove nothing was copied on that path. Half
+// codec, and it skips): vivid captures NV12 and lends its buffers, or
+// YUYV converted into pictures allocated in vicodec's memory; vicodec
+// encodes them. Two encoders see every picture: one imports its dma-buf
+// (V4L2_MEMORY_DMABUF), one copies it into its own mmap'ed buffers.
+// Identical bitstreams prove the importing encoder read the picture's
+// bytes; the counters prove nothing was copied on that path. Half
 // way, the camera is unplugged with lent frames downstream and comes back.
 // Every picture's bitstream carries the camera's timestamp (copied by the
 // driver from the imported buffer), and both encoders drain on stop.
@@ -32,19 +33,35 @@ func TestVividZeroCopy(t *testing.T) {
 	if mode == "" {
 		t.Skip("needs vivid and vicodec: run through test/vm/zerocopy.sh")
 	}
+	t.Run("NV12-lent", func(t *testing.T) { zeroCopy(t, mode, capture.FourCCNV12) })
+	// A YUYV camera is converted, into pictures allocated in vicodec's
+	// own memory (encode.NewM2MFramePool): the conversion is the one copy
+	// and the encoder imports the result.
+	t.Run("YUYV-into-encoder-memory", func(t *testing.T) { zeroCopy(t, mode, capture.FourCCYUYV) })
+}
+
+func zeroCopy(t *testing.T, mode string, fourcc capture.FourCC) {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	dev, err := capture.FindCamera()
 	if err != nil {
 		t.Fatal(err)
 	}
 	const w, h, n = 640, 480, 60
+	cfg := encode.M2MConfig{Codec: encode.M2MFWHT, Input: media.NV12, Width: w, Height: h, FPS: 25}
 	q := media.NewFrameQueue(2)
-	src, err := capture.NewV4L2(capture.V4L2Config{Device: dev, Width: w, Height: h, FPS: 25,
-		Formats: []capture.FourCC{capture.FourCCNV12}, Output: media.NV12, Lend: true, Buffers: 8}, q, clock.Real{}, log)
+	vc := capture.V4L2Config{Device: dev, Width: w, Height: h, FPS: 25,
+		Formats: []capture.FourCC{fourcc}, Output: media.NV12, Lend: true, Buffers: 8}
+	if fourcc != capture.FourCCNV12 {
+		vc.NewPool = func(format media.PixelFormat, w, h, n int) (*media.FramePool, error) {
+			c := cfg
+			c.Input, c.Width, c.Height = format, w, h
+			return encode.NewM2MFramePool(c, n, log.With("pool", "vicodec"))
+		}
+	}
+	src, err := capture.NewV4L2(vc, q, clock.Real{}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := encode.M2MConfig{Codec: encode.M2MFWHT, Input: media.NV12, Width: w, Height: h, FPS: 25}
 	imp, err := encode.NewM2M(cfg, log.With("encoder", "import"))
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +89,7 @@ func TestVividZeroCopy(t *testing.T) {
 	var callsImp, callsCp uint64
 	var fdsBefore int
 	var lastPTS time.Duration
-	lentSeen := 0
+	dmaSeen := 0
 	timeout := time.After(240 * time.Second)
 	for i := range n + 30 {
 		if i == n {
@@ -85,7 +102,7 @@ func TestVividZeroCopy(t *testing.T) {
 			t.Fatalf("only %d pictures in 240 s", i)
 		}
 		if f.DMA != nil {
-			lentSeen++
+			dmaSeen++
 		}
 		c0 := imp.(interface{ Calls() uint64 }).Calls()
 		t0 := time.Now()
@@ -131,13 +148,16 @@ func TestVividZeroCopy(t *testing.T) {
 	ci, cc := cp.(copies).Copies()
 	st := src.V4L2Stats()
 	const all = n + 30
-	t.Logf("%s: %d pictures (30 after the camera was unplugged and came back), %d lent by the camera (%d in all); importing encoder: %d imported, %d copied; copying encoder: %d imported, %d copied; reconnects %d; fds %d -> %d",
-		mode, all, lentSeen, st.Lent, ii, ic, ci, cc, st.Reconnects, fdsBefore, fds(t))
-	t.Logf("%s: encode latency median/p99 import %v/%v, copy %v/%v; syscalls per picture import %.1f, copy %.1f",
-		mode, pct(latImp, 50), pct(latImp, 99), pct(latCp, 50), pct(latCp, 99),
+	t.Logf("%s %v: %d pictures (30 after the camera was unplugged and came back), %d with a dma-buf, %d lent by the camera; importing encoder: %d imported, %d copied; copying encoder: %d imported, %d copied; reconnects %d; fds %d -> %d",
+		mode, fourcc, all, dmaSeen, st.Lent, ii, ic, ci, cc, st.Reconnects, fdsBefore, fds(t))
+	t.Logf("%s %v: encode latency median/p99 import %v/%v, copy %v/%v; syscalls per picture import %.1f, copy %.1f",
+		mode, fourcc, pct(latImp, 50), pct(latImp, 99), pct(latCp, 50), pct(latCp, 99),
 		float64(callsImp)/all, float64(callsCp)/all)
-	if lentSeen != all || ii != all || ic != 0 || ci != 0 || cc != all {
-		t.Errorf("want every picture lent (%d), imported without a copy (%d, %d copied) by one encoder and copied by the other (%d)", lentSeen, ii, ic, cc)
+	if dmaSeen != all || ii != all || ic != 0 || ci != 0 || cc != all {
+		t.Errorf("want every picture with a dma-buf (%d), imported without a copy (%d, %d copied) by one encoder and copied by the other (%d)", dmaSeen, ii, ic, cc)
+	}
+	if lent := st.Lent > 0; lent != (fourcc == capture.FourCCNV12) {
+		t.Errorf("%v camera: %d frames lent", fourcc, st.Lent)
 	}
 	if st.Reconnects != 1 || fds(t) != fdsBefore {
 		t.Errorf("after the unplug: reconnects %d, fds %d -> %d (the old session's dma-bufs must be closed)", st.Reconnects, fdsBefore, fds(t))

@@ -40,6 +40,11 @@ type V4L2Config struct {
 	// hardware encoder can import. Worth it only when the consumers give
 	// frames back quickly: each one out holds a driver buffer.
 	Lend bool
+	// NewPool, when set, allocates the frames that converted pictures
+	// (YUYV, MJPEG, or a layout the encoder does not share) are written
+	// into, in memory the encoder can import (encode.NewM2MFramePool);
+	// nil or failing means Go memory.
+	NewPool func(format media.PixelFormat, w, h, n int) (*media.FramePool, error)
 
 	Buffers      int           // driver buffers (mmap); 0 = 4
 	PoolFrames   int           // encoder frames; 0 = 4
@@ -233,9 +238,25 @@ func (v *V4L2) Run(ctx context.Context) error {
 		case <-t.C():
 		}
 	}
+	if v.pool != nil {
+		v.pool.Close()
+	}
 	st := v.Stats()
 	v.log.Info("v4l2 source stopped", "frames", st.Frames, "dropped", st.Dropped)
 	return nil
+}
+
+// newPool makes the frames conversions write into: NewPool's (memory the
+// encoder can import) when configured and it works, else Go memory.
+func (v *V4L2) newPool(w, h int) *media.FramePool {
+	if v.cfg.NewPool != nil {
+		p, err := v.cfg.NewPool(v.cfg.Output, w, h, v.cfg.PoolFrames)
+		if err == nil {
+			return p
+		}
+		v.log.Warn("pictures in ordinary memory: the encoder will copy them", "err", err)
+	}
+	return media.NewFramePool(v.cfg.PoolFrames, v.cfg.Output, w, h)
 }
 
 // session streams from one opened camera until it fails or ctx ends and
@@ -252,7 +273,10 @@ func (v *V4L2) session(ctx context.Context, s v4l2Stream) bool {
 		}
 		v.h264.synced = false // a new session starts at its first IDR
 	} else if v.pool == nil || v.poolW != w || v.poolH != h {
-		v.pool = media.NewFramePool(v.cfg.PoolFrames, v.cfg.Output, w, h)
+		if v.pool != nil {
+			v.pool.Close() // its memory goes back once its frames are
+		}
+		v.pool = v.newPool(w, h)
 		v.poolW, v.poolH = w, h
 	}
 	v.up.Store(true)

@@ -32,6 +32,7 @@ type (
 	v4l2Requestbuffers = v4l2.Requestbuffers
 	v4l2Timecode       = v4l2.Timecode
 	v4l2Buffer         = v4l2.Buffer
+	v4l2Exportbuffer   = v4l2.Exportbuffer
 )
 
 var (
@@ -103,16 +104,6 @@ type v4l2Frmivalenum struct {
 	// discrete fract, or stepwise {min, max, step} fracts
 	U        [6]uint32
 	Reserved [2]uint32
-}
-
-// v4l2Exportbuffer is struct v4l2_exportbuffer (64 bytes everywhere).
-type v4l2Exportbuffer struct {
-	Type     uint32
-	Index    uint32
-	Plane    uint32
-	Flags    uint32
-	FD       int32
-	Reserved [11]uint32
 }
 
 // v4l2Queryctrl is struct v4l2_queryctrl (68 bytes everywhere), the

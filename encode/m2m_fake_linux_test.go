@@ -165,6 +165,8 @@ func (f *fakeBCM) ioctl(req uintptr, arg unsafe.Pointer) error {
 			size, base = f.capFmt.PlaneFmt[0].SizeImage, fakeCapOff
 		}
 		p.Length, p.M = size, uintptr(base+int64(b.Index)*int64(size))
+	case vidiocExpbuf:
+		return f.expbuf((*v4l2Exportbuffer)(arg))
 	case vidiocQbuf:
 		return f.qbuf((*v4l2Buffer)(arg))
 	case vidiocDqbuf:
@@ -197,6 +199,32 @@ func (f *fakeBCM) ioctl(req uintptr, arg unsafe.Pointer) error {
 	default:
 		return unix.ENOTTY
 	}
+	return nil
+}
+
+// expbuf exports an OUTPUT buffer the way vb2 does: a new file (here a
+// memfd, so the caller can mmap it) over memory the importer will read;
+// the fake registers it as a dma-buf it can import.
+func (f *fakeBCM) expbuf(x *v4l2Exportbuffer) error {
+	if x.Type != bufTypeVideoOutputMplane || int(x.Index) >= f.nbuf[x.Type] {
+		return unix.EINVAL
+	}
+	size := int(f.outFmt.PlaneFmt[0].SizeImage)
+	fd, err := unix.MemfdCreate("fake-dmabuf", unix.MFD_CLOEXEC)
+	if err != nil {
+		return err
+	}
+	if err := unix.Ftruncate(fd, int64(size)); err != nil {
+		unix.Close(fd)
+		return err
+	}
+	m, err := unix.Mmap(fd, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		unix.Close(fd)
+		return err
+	}
+	f.dmabufs[fd] = m
+	x.FD = int32(fd)
 	return nil
 }
 

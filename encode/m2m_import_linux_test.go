@@ -4,8 +4,12 @@ package encode
 
 import (
 	"bytes"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"camagent/media"
 )
@@ -122,5 +126,59 @@ func TestM2MFakeImportRefused(t *testing.T) {
 	}
 	if n := strings.Count(lb.String(), "cannot import"); n != 1 || fk.opens != 3 {
 		t.Errorf("refusal logged %d times, opens %d (want 1 and 3: start, import, back to copy)", n, fk.opens)
+	}
+}
+
+// TestM2MFakeFramePool: pictures allocated in the encoder's own memory
+// have its layout — at 1080p bcm2835-codec's 1088 luma rows, which no
+// camera buffer has — so whatever the source writes there is imported,
+// never copied. Closing the pool unmaps and closes once frames are back.
+func TestM2MFakeFramePool(t *testing.T) {
+	fk := newFakeBCM()
+	open := func(string) (m2mIO, error) { fk.reopen(); return fk, nil }
+	cfg := M2MConfig{Width: 1920, Height: 1080, Input: media.NV12, Timeout: 50 * time.Millisecond}
+	pool, err := newM2MFramePool(cfg, 3, slog.New(slog.DiscardHandler), open, []string{"/dev/video11"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fk.closed {
+		t.Error("the allocating node stayed open")
+	}
+	e, err := newM2M(cfg, slog.New(slog.DiscardHandler), open, []string{"/dev/video11"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	for i := range 4 {
+		f, ok := pool.Get()
+		if !ok {
+			t.Fatalf("picture %d: pool empty", i)
+		}
+		if f.Stride[0] != 1920 || f.DMA == nil || f.DMA.Offsets[1] != 1920*1088 {
+			t.Fatalf("pool frame layout: stride %d DMA %+v", f.Stride[0], f.DMA)
+		}
+		for j := range f.Planes[0] {
+			f.Planes[0][j] = byte(i + j)
+		}
+		if _, err := e.Encode(f, false); err != nil {
+			t.Fatalf("picture %d: %v", i, err)
+		}
+		if !bytes.Equal(fk.lastOut[:1920*1080], f.Planes[0][:1920*1080]) {
+			t.Fatalf("picture %d: the encoder did not read the pool's memory", i)
+		}
+		f.Release()
+	}
+	if imp, cp := e.Copies(); imp != 4 || cp != 0 {
+		t.Errorf("imported %d copied %d, want 4 0", imp, cp)
+	}
+	f, _ := pool.Get()
+	pool.Close()
+	fd := f.DMA.FD
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+		t.Fatal("pool memory freed while a frame was out")
+	}
+	f.Release()
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil {
+		t.Error("dma-buf still open after the pool closed and its last frame came back")
 	}
 }

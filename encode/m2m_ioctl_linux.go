@@ -36,6 +36,7 @@ type (
 	v4l2PixFormat      = v4l2.PixFormat
 	v4l2Format         = v4l2.Format
 	v4l2Requestbuffers = v4l2.Requestbuffers
+	v4l2Exportbuffer   = v4l2.Exportbuffer
 	v4l2Timecode       = v4l2.Timecode
 	v4l2Buffer         = v4l2.Buffer
 )
@@ -46,6 +47,7 @@ var (
 	vidiocGFmt           = m2mIoc(m2mIocRead|m2mIocWrite, 4, unsafe.Sizeof(v4l2Format{}))
 	vidiocSFmt           = m2mIoc(m2mIocRead|m2mIocWrite, 5, unsafe.Sizeof(v4l2Format{}))
 	vidiocReqbufs        = m2mIoc(m2mIocRead|m2mIocWrite, 8, unsafe.Sizeof(v4l2Requestbuffers{}))
+	vidiocExpbuf         = m2mIoc(m2mIocRead|m2mIocWrite, 16, unsafe.Sizeof(v4l2Exportbuffer{}))
 	vidiocQuerybuf       = m2mIoc(m2mIocRead|m2mIocWrite, 9, unsafe.Sizeof(v4l2Buffer{}))
 	vidiocQbuf           = m2mIoc(m2mIocRead|m2mIocWrite, 15, unsafe.Sizeof(v4l2Buffer{}))
 	vidiocDqbuf          = m2mIoc(m2mIocRead|m2mIocWrite, 17, unsafe.Sizeof(v4l2Buffer{}))

@@ -17,6 +17,7 @@ func TestM2MIoctlNumbers(t *testing.T) {
 		"VIDIOC_QUERYCAP":                 {vidiocQuerycap, 0x80685600},
 		"VIDIOC_ENUM_FMT":                 {vidiocEnumFmt, 0xc0405602},
 		"VIDIOC_REQBUFS":                  {vidiocReqbufs, 0xc0145608},
+		"VIDIOC_EXPBUF":                   {vidiocExpbuf, 0xc0405610},
 		"VIDIOC_STREAMON":                 {vidiocStreamon, 0x40045612},
 		"VIDIOC_STREAMOFF":                {vidiocStreamoff, 0x40045613},
 		"VIDIOC_S_PARM":                   {vidiocSParm, 0xc0cc5616},

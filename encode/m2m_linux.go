@@ -80,6 +80,20 @@ func NewM2M(cfg M2MConfig, log *slog.Logger) (Encoder, error) {
 }
 
 func newM2M(cfg M2MConfig, log *slog.Logger, open func(string) (m2mIO, error), nodes []string) (*M2MEncoder, error) {
+	e, err := findM2M(cfg, log, open, nodes)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.start(); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// findM2M opens the configured node, or the first whose CAPTURE queue
+// offers the codec and whose OUTPUT queue takes the raw format.
+func findM2M(cfg M2MConfig, log *slog.Logger, open func(string) (m2mIO, error), nodes []string) (*M2MEncoder, error) {
 	cfg.defaults()
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width%2 != 0 || cfg.Height%2 != 0 {
 		return nil, fmt.Errorf("encode: invalid M2M encoder size %dx%d", cfg.Width, cfg.Height)
@@ -115,10 +129,6 @@ func newM2M(cfg M2MConfig, log *slog.Logger, open func(string) (m2mIO, error), n
 			seen = []string{fmt.Sprintf("no M2M nodes among %d /dev/video* nodes", others)}
 		}
 		return nil, fmt.Errorf("%w for %v from %v: %s", ErrNoM2MEncoder, cfg.Codec, cfg.Input, strings.Join(seen, "; "))
-	}
-	if err := e.start(); err != nil {
-		e.Close()
-		return nil, err
 	}
 	return e, nil
 }
@@ -232,6 +242,57 @@ func (e *M2MEncoder) ioctl(name string, req uintptr, arg unsafe.Pointer) error {
 // (coded) format first, since it may constrain OUTPUT; then OUTPUT (raw)
 // format, frame rate, controls, buffers, STREAMON on both queues.
 func (e *M2MEncoder) start() error {
+	if err := e.negotiate(); err != nil {
+		return err
+	}
+	w, h := uint32(e.cfg.Width), uint32(e.cfg.Height)
+
+	if e.cfg.FPS > 0 {
+		sp := v4l2Streamparm{Type: e.out.typ}
+		sp.TimePerFrame.Num, sp.TimePerFrame.Den = 1, uint32(e.cfg.FPS)
+		if err := e.ioctl("VIDIOC_S_PARM(OUTPUT)", vidiocSParm, unsafe.Pointer(&sp)); err != nil {
+			// Rate control then assumes the driver's default rate.
+			e.log.Warn("m2m encoder has no frame interval control", "device", e.name, "err", err)
+		}
+	}
+	e.applyControls()
+
+	if e.importing {
+		if err := e.requestImport(&e.out, e.cfg.Buffers); err != nil {
+			return err
+		}
+	} else if err := e.mapQueue(&e.out, e.cfg.Buffers); err != nil {
+		return err
+	}
+	if err := e.mapQueue(&e.cap, e.cfg.Buffers); err != nil {
+		return err
+	}
+	for i := range e.cap.bufs {
+		if err := e.qbuf(&e.cap, i, 0, 0); err != nil {
+			return err
+		}
+	}
+	for i := range e.out.count {
+		e.out.free = append(e.out.free, i)
+	}
+	e.subscribe()
+	for _, q := range []*m2mQueue{&e.out, &e.cap} {
+		t := int32(q.typ)
+		if err := e.ioctl("VIDIOC_STREAMON", vidiocStreamon, unsafe.Pointer(&t)); err != nil {
+			return err
+		}
+		e.streaming = true
+	}
+	e.log.Info("m2m encoder started", "device", e.name, "driver", e.driver, "mplane", e.mplane,
+		"codec", e.cfg.Codec.String(), "input", fourccString(e.rawFourcc()),
+		"size", fmt.Sprintf("%dx%d", w, h), "bytesperline", e.out.bpl, "sizeimage", e.out.size,
+		"luma_rows", e.out.planeH, "buffers", fmt.Sprintf("%d+%d", e.out.count, e.cap.count), "dmabuf_import", e.importing)
+	return nil
+}
+
+// negotiate sets both formats and records the OUTPUT layout the driver
+// granted: bytesperline, luma rows and size of one picture.
+func (e *M2MEncoder) negotiate() error {
 	w, h := uint32(e.cfg.Width), uint32(e.cfg.Height)
 	var cf v4l2Format
 	cf.Type = e.cap.typ
@@ -277,47 +338,6 @@ func (e *M2MEncoder) start() error {
 	if cfmt != e.codecFourcc() {
 		return fmt.Errorf("encode: %s: CAPTURE format %s refused, driver set %s", e.name, fourccString(e.codecFourcc()), fourccString(cfmt))
 	}
-
-	if e.cfg.FPS > 0 {
-		sp := v4l2Streamparm{Type: e.out.typ}
-		sp.TimePerFrame.Num, sp.TimePerFrame.Den = 1, uint32(e.cfg.FPS)
-		if err := e.ioctl("VIDIOC_S_PARM(OUTPUT)", vidiocSParm, unsafe.Pointer(&sp)); err != nil {
-			// Rate control then assumes the driver's default rate.
-			e.log.Warn("m2m encoder has no frame interval control", "device", e.name, "err", err)
-		}
-	}
-	e.applyControls()
-
-	if e.importing {
-		if err := e.requestImport(&e.out, e.cfg.Buffers); err != nil {
-			return err
-		}
-	} else if err := e.mapQueue(&e.out, e.cfg.Buffers); err != nil {
-		return err
-	}
-	if err := e.mapQueue(&e.cap, e.cfg.Buffers); err != nil {
-		return err
-	}
-	for i := range e.cap.bufs {
-		if err := e.qbuf(&e.cap, i, 0, 0); err != nil {
-			return err
-		}
-	}
-	for i := range e.out.count {
-		e.out.free = append(e.out.free, i)
-	}
-	e.subscribe()
-	for _, q := range []*m2mQueue{&e.out, &e.cap} {
-		t := int32(q.typ)
-		if err := e.ioctl("VIDIOC_STREAMON", vidiocStreamon, unsafe.Pointer(&t)); err != nil {
-			return err
-		}
-		e.streaming = true
-	}
-	e.log.Info("m2m encoder started", "device", e.name, "driver", e.driver, "mplane", e.mplane,
-		"codec", e.cfg.Codec.String(), "input", fourccString(e.rawFourcc()),
-		"size", fmt.Sprintf("%dx%d", w, h), "bytesperline", e.out.bpl, "sizeimage", e.out.size,
-		"luma_rows", e.out.planeH, "buffers", fmt.Sprintf("%d+%d", e.out.count, e.cap.count), "dmabuf_import", e.importing)
 	return nil
 }
 

@@ -89,28 +89,40 @@ func (f *Frame) Release() {
 // chroma stride stride/2, NV12 stride). release runs at every Release and
 // hands the memory back to its owner; the frame may then be lent again.
 func NewLentFrame(format PixelFormat, w, h, stride int, buf []byte, release func()) (*Frame, error) {
-	cw, ch := (w+1)/2, (h+1)/2
-	if w <= 0 || h <= 0 || stride < w {
-		return nil, fmt.Errorf("media: lent frame %dx%d with stride %d", w, h, stride)
+	f, err := layoutFrame(format, w, h, stride, h, buf)
+	if err != nil {
+		return nil, err
 	}
-	f := &Frame{Format: format, Width: w, Height: h, release: release}
-	y := stride * h
+	f.release = release
+	return f, nil
+}
+
+// layoutFrame lays a w×h picture out in buf: luma rows stride bytes
+// apart, chroma after rows luma rows (rows ≥ h: drivers may pad), YU12
+// chroma stride stride/2 with V after rows/2 rows of U, NV12 stride.
+func layoutFrame(format PixelFormat, w, h, stride, rows int, buf []byte) (*Frame, error) {
+	cw, ch := (w+1)/2, (h+1)/2
+	if w <= 0 || h <= 0 || stride < w || rows < h {
+		return nil, fmt.Errorf("media: frame %dx%d with stride %d and %d rows", w, h, stride, rows)
+	}
+	f := &Frame{Format: format, Width: w, Height: h}
+	y := stride * rows
 	switch format {
 	case NV12:
 		if len(buf) < y+stride*(ch-1)+2*cw {
-			return nil, fmt.Errorf("media: lent NV12 %dx%d stride %d needs more than %d bytes", w, h, stride, len(buf))
+			return nil, fmt.Errorf("media: NV12 %dx%d stride %d needs more than %d bytes", w, h, stride, len(buf))
 		}
 		f.Planes[0], f.Planes[1] = buf[:y], buf[y:]
 		f.Stride = [3]int{stride, stride, 0}
 	case I420:
-		cs := stride / 2
-		if cs < cw || len(buf) < y+cs*ch+cs*(ch-1)+cw {
-			return nil, fmt.Errorf("media: lent I420 %dx%d stride %d needs more than %d bytes", w, h, stride, len(buf))
+		cs, crows := stride/2, (rows+1)/2
+		if cs < cw || len(buf) < y+cs*crows+cs*(ch-1)+cw {
+			return nil, fmt.Errorf("media: I420 %dx%d stride %d needs more than %d bytes", w, h, stride, len(buf))
 		}
-		f.Planes[0], f.Planes[1], f.Planes[2] = buf[:y], buf[y:y+cs*ch], buf[y+cs*ch:]
+		f.Planes[0], f.Planes[1], f.Planes[2] = buf[:y], buf[y:y+cs*crows], buf[y+cs*crows:]
 		f.Stride = [3]int{stride, cs, cs}
 	default:
-		return nil, fmt.Errorf("media: lent frame format %v", format)
+		return nil, fmt.Errorf("media: frame format %v", format)
 	}
 	f.Buf = buf
 	return f, nil
@@ -120,12 +132,16 @@ func NewLentFrame(format PixelFormat, w, h, stride int, buf []byte, release func
 // allocates: when every buffer is in use it reports false, and the source
 // drops the picture instead of blocking the camera.
 type FramePool struct {
-	free chan *Frame
+	free     chan *Frame
+	n        int
+	closed   atomic.Bool
+	release  func() // gives the memory back (pools over foreign memory)
+	freeOnce sync.Once
 }
 
 // NewFramePool allocates n packed frames of the given geometry.
 func NewFramePool(n int, format PixelFormat, w, h int) *FramePool {
-	p := &FramePool{free: make(chan *Frame, n)}
+	p := &FramePool{free: make(chan *Frame, n), n: n}
 	for range n {
 		p.free <- newPackedFrame(p, format, w, h)
 	}
@@ -147,8 +163,45 @@ func newPackedFrame(p *FramePool, format PixelFormat, w, h int) *Frame {
 	return f
 }
 
+// NewFramePoolOver makes a pool of one frame per buffer of memory the
+// pool does not own (a hardware encoder's buffers, exported as dma-bufs),
+// laid out as layoutFrame does with stride and rows the owner wants;
+// dmas, when given, describe each buffer. free runs once, after Close,
+// when every frame is back: the memory may still be read until then.
+func NewFramePoolOver(format PixelFormat, w, h, stride, rows int, bufs [][]byte, dmas []*DMABuf, free func()) (*FramePool, error) {
+	p := &FramePool{free: make(chan *Frame, len(bufs)), n: len(bufs), release: free}
+	for i, b := range bufs {
+		f, err := layoutFrame(format, w, h, stride, rows, b)
+		if err != nil {
+			return nil, err
+		}
+		if i < len(dmas) {
+			f.DMA = dmas[i]
+		}
+		f.pool = p
+		p.free <- f
+	}
+	return p, nil
+}
+
+// Close retires the pool: Get hands out nothing more, and the memory is
+// given back (NewFramePoolOver's free) once every frame is.
+func (p *FramePool) Close() {
+	p.closed.Store(true)
+	p.maybeFree()
+}
+
+func (p *FramePool) maybeFree() {
+	if p.closed.Load() && len(p.free) == p.n && p.release != nil {
+		p.freeOnce.Do(p.release)
+	}
+}
+
 // Get takes a free frame, or reports false when all are in use.
 func (p *FramePool) Get() (*Frame, bool) {
+	if p.closed.Load() {
+		return nil, false
+	}
 	select {
 	case f := <-p.free:
 		return f, true
@@ -163,6 +216,7 @@ func (p *FramePool) put(f *Frame) {
 	default:
 		panic("media: frame released twice")
 	}
+	p.maybeFree()
 }
 
 // FrameQueue is a bounded hand-off between two stages. Push never blocks:

@@ -62,6 +62,16 @@ type Format struct {
 	}
 }
 
+// Exportbuffer is struct v4l2_exportbuffer (VIDIOC_EXPBUF; 64 bytes everywhere).
+type Exportbuffer struct {
+	Type     uint32
+	Index    uint32
+	Plane    uint32
+	Flags    uint32
+	FD       int32
+	Reserved [11]uint32
+}
+
 type Requestbuffers struct {
 	Count        uint32
 	Type         uint32
