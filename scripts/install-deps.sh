@@ -8,12 +8,15 @@ packages=(
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu      # static arm64 build (cgo: OpenH264)
   gcc-arm-linux-gnueabihf g++-arm-linux-gnueabihf  # static armv7 build
   qemu-user-static                                 # smoke-runs the arm binaries
-  libturbojpeg0-dev                                # capture: the libjpeg-turbo MJPEG decoder (go test -tags turbojpeg)
+  libturbojpeg0-dev                                # capture: the libjpeg-turbo MJPEG decoder (go test -tags turbojpeg);
+                                                   # make build links its own pinned static copy per arch (scripts/turbojpeg.sh)
   ffmpeg                                           # ffprobe/ffmpeg: the real RTSP client in tests
   mosquitto                                        # the real MQTT broker in telemetry tests
   libxml2-utils xsltproc                           # onvif: validate.sh checks responses against the ONVIF XSDs
   qemu-system-x86 qemu-system-arm                  # test/vm: real Linux kernels under qemu (TCG)
-  cpio kmod xz-utils debian-archive-keyring        # test/vm: initramfs, depmod, .deb unpack, private apt
+  cpio kmod xz-utils                               # test/vm: initramfs, depmod, .deb unpack
+  debian-archive-keyring                           # private apt (test/vm/apt-fetch.sh): the bench's kernels and
+                                                   # make build's libturbojpeg .debs for amd64, arm64, armhf
   dosfstools mtools e2fsprogs                      # test/vm image test: FAT boot disk, ext4 data disk
 )
 

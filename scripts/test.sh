@@ -26,12 +26,25 @@ echo "== go vet + go test -race -tags turbojpeg ./capture"
 go vet -tags turbojpeg ./capture
 go test -race -count=1 -tags turbojpeg ./capture
 
+# make build links Debian 12's static libturbojpeg.a for each architecture
+# (scripts/turbojpeg.sh fetches it into ~/.cache/camagent/turbojpeg the
+# first time): each binary must say it decodes MJPEG with libjpeg-turbo
+# (`camagent version`; the arm ones under qemu-user, as smoke-arm.sh runs them).
 echo "== static builds"
 make build
-for b in dist/camagent-linux-amd64 dist/camagent-linux-arm64 dist/camagent-linux-armv7; do
+for arch in amd64 arm64 armv7; do
+  b=dist/camagent-linux-$arch
   desc=$(file -b "$b")
   echo "$b: $desc ($(stat -c %s "$b") bytes)"
   case "$desc" in *"statically linked"*) ;; *) echo "$b is not statically linked" >&2; exit 1 ;; esac
+  case $arch in
+    arm64) run=(qemu-aarch64-static "$b") ;;
+    armv7) run=(qemu-arm-static "$b") ;;
+    *) run=("$b") ;;
+  esac
+  dec=$("${run[@]}" version | sed -n 's/^MJPEG decoder: //p')
+  echo "$b: MJPEG decoder ${dec:-(none printed)}"
+  [ "$dec" = libjpeg-turbo ] || { echo "$b: MJPEG decoder '$dec', want libjpeg-turbo" >&2; exit 1; }
 done
 ./scripts/smoke-arm.sh
 

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"camagent/capture"
 	"camagent/internal/testtool"
 )
 
@@ -92,6 +93,9 @@ func TestVersionListsModules(t *testing.T) {
 	}
 	if !strings.HasPrefix(out.String(), "camagent ") || !strings.Contains(out.String(), "go1.") {
 		t.Errorf("version output:\n%s", out.String())
+	}
+	if want := "\nMJPEG decoder: " + capture.MJPEGDecoder() + "\n"; !strings.Contains(out.String(), want) {
+		t.Errorf("version output lacks %q:\n%s", want[1:], out.String())
 	}
 }
 

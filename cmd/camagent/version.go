@@ -5,12 +5,17 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+
+	"camagent/capture"
 )
 
-// printVersion writes the version and the binary's software bill of
-// materials: every module compiled in, with its version and checksum.
+// printVersion writes the version, the MJPEG decoder compiled in
+// (libjpeg-turbo or image/jpeg, capture/V4L2.md) and the binary's software
+// bill of materials: every module compiled in, with its version and
+// checksum. The first line stays the version alone (scripts print it).
 func printVersion(w io.Writer) {
 	fmt.Fprintf(w, "camagent %s (commit %s) %s %s/%s\n", version, commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(w, "MJPEG decoder: %s\n", capture.MJPEGDecoder())
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		fmt.Fprintln(w, "no build information embedded")

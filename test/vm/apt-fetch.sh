@@ -2,11 +2,15 @@
 # apt-fetch.sh DEST PKG[:ARCH]=VERSION...
 #
 # Downloads exact .deb versions from Debian's archive into DEST. It uses a
-# private, throw-away apt state (own sources.list, architectures amd64+arm64,
-# lists and caches) so the system's apt configuration is never touched and no
-# `dpkg --add-architecture` is needed; the .debs are only unpacked later, never
-# installed. When the archive no longer serves a pinned version (it keeps only
-# the current bookworm kernel), it fails and says what to pin instead.
+# private, throw-away apt state (own sources.list, architectures amd64+arm64
+# plus any other that a PKG:ARCH names, e.g. armhf; lists and caches) so the
+# system's apt configuration is never touched and no `dpkg --add-architecture`
+# is needed; the .debs are only unpacked later, never installed. When the
+# archive no longer serves a pinned version (it keeps only the current
+# bookworm kernel), it fails and says what to pin instead, and where:
+# APT_FETCH_PINS names the caller's pins (default: the bench's versions.env).
+# Used by the bench (kernel.sh) and by the release build
+# (scripts/turbojpeg.sh: libturbojpeg for each architecture of `make build`).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -18,6 +22,15 @@ keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 [ -r "$keyring" ] || die "$keyring missing; run ./scripts/install-deps.sh"
 
 mkdir -p "$VM_CACHE" "$dest"
+
+# The bench's two architectures (the "gone" hint below names their kernels),
+# and whichever others the specs name.
+arches=(amd64 arm64)
+for spec; do
+  pkg=${spec%%=*}
+  [[ $pkg == *:* ]] || continue
+  [[ " ${arches[*]} " == *" ${pkg#*:} "* ]] || arches+=("${pkg#*:}")
+done
 state=$(mktemp -d "$VM_CACHE/apt.XXXXXX")
 trap 'rm -rf "$state"' EXIT
 mkdir -p "$state"/{conf.d,sources.d,prefs.d,lists/partial,cache/archives/partial}
@@ -44,15 +57,23 @@ Dir::State::Lists "$state/lists";
 Dir::State::status "$state/status";
 Dir::Cache "$state/cache";
 APT::Architecture "amd64";
-APT::Architectures { "amd64"; "arm64"; };
+APT::Architectures { $(printf '"%s"; ' "${arches[@]}")};
 APT::Sandbox::User "$(id -un)";
 Acquire::Languages "none";
 Acquire::GzipIndexes "true";
 EOF
 export APT_CONFIG="$state/apt.conf"
 
-log "apt: reading Debian's package lists ($DEBIAN_SUITE, -updates, -security)"
-apt-get -qq update
+log "apt: reading Debian's package lists ($DEBIAN_SUITE, -updates, -security; ${arches[*]})"
+# A list that fails (a mirror mid-sync serving a Packages file that does not
+# match its signed Release) is left out, not fatal: every .deb is still
+# checked against a signed list, and a pin that none of the lists that did
+# load serves fails below.
+partial=""
+if ! apt-get -qq update; then
+  partial=" (apt-get update could not read every list, above: it may be in one of those)"
+  log "apt: some package lists failed (above); going on with those that loaded"
+fi
 
 # served PKG: the versions the archive has for PKG, one per line.
 served() { apt-cache madison "$1" | awk -F'|' '{gsub(/ /, "", $2); print $2}' | sort -uV; }
@@ -67,17 +88,19 @@ for spec; do
   gone=1
   have=$(served "$pkg" | paste -sd' ')
   cand=$(candidate "$pkg")
-  echo "vm: pinned $pkg=$ver is not (or no longer) in Debian's archive;" \
+  echo "vm: pinned $pkg=$ver is not (or no longer) in Debian's archive$partial;" \
     "apt-cache policy: candidate ${cand:-none}, versions: ${have:-none}" >&2
 done
 if ((gone)); then
-  # The kernel ABI is in the package names, so name the current one.
-  for a in amd64 arm64; do
-    cand=$(candidate "linux-image-$a:$a")
-    dep=$(apt-cache show "linux-image-$a:$a=$cand" | sed -n 's/^Depends: \(linux-image-[^ ,]*\).*/\1/p' | head -1)
-    echo "vm: $DEBIAN_SUITE's current kernel for $a: $dep version $cand" >&2
-  done
-  echo "vm: update the pins in test/vm/versions.env (KERNEL_ABI + KERNEL_VERSION, BUSYBOX_VERSION, V4L2LOOPBACK_VERSION)" >&2
+  if [ -z "${APT_FETCH_PINS:-}" ]; then
+    # The kernel ABI is in the package names, so name the current one.
+    for a in amd64 arm64; do
+      cand=$(candidate "linux-image-$a:$a")
+      dep=$(apt-cache show "linux-image-$a:$a=$cand" | sed -n 's/^Depends: \(linux-image-[^ ,]*\).*/\1/p' | head -1)
+      echo "vm: $DEBIAN_SUITE's current kernel for $a: $dep version $cand" >&2
+    done
+  fi
+  echo "vm: update the pins in ${APT_FETCH_PINS:-test/vm/versions.env (KERNEL_ABI + KERNEL_VERSION, BUSYBOX_VERSION, V4L2LOOPBACK_VERSION)}" >&2
   exit 1
 fi
 
