@@ -252,11 +252,18 @@ func (a *Agent) buildCamera(device string) error {
 	if cam.Passthrough() {
 		return a.buildCameraPassthrough(device, formats)
 	}
-	// With the hardware encoder the pictures travel as NV12, the layout
-	// cameras and bcm2835-codec share: an NV12 camera's buffers are then
-	// lent to the encoder as they are (zero copy with dma-buf import).
-	// The software encoder takes I420, which YUYV and MJPEG convert into.
-	open := a.encoderOpener(media.NV12, cam.FPS)
+	// With the hardware encoder and zero copy on, the pictures travel as
+	// NV12, the layout cameras and bcm2835-codec share: an NV12 camera's
+	// buffers are then lent to the encoder as they are (dma-buf import),
+	// and pictures that must be converted (YUYV, MJPEG) are written into
+	// the encoder's own memory, which it imports. The software encoder
+	// takes I420, which YUYV and MJPEG convert into.
+	zeroCopy := cfg.Encoder.ZeroCopyEnabled()
+	hwInput := media.I420
+	if zeroCopy {
+		hwInput = media.NV12
+	}
+	open := a.encoderOpener(hwInput, cam.FPS)
 	enc, err := open(cam.Width, cam.Height)
 	if err != nil {
 		return err
@@ -264,11 +271,12 @@ func (a *Agent) buildCamera(device string) error {
 	vc := capture.V4L2Config{Device: device, Match: cam.Match, Width: cam.Width, Height: cam.Height,
 		FPS: cam.FPS, Formats: formats, Output: media.I420}
 	if isHardware(enc) {
+		vc.Output = hwInput
+	}
+	if isHardware(enc) && zeroCopy {
 		// Lent buffers wait in the queue and the encoder: more of them,
-		// so the driver always has some to fill. Pictures that must be
-		// converted (YUYV, MJPEG) are written into the encoder's own
-		// memory, which it imports: the conversion is the one copy.
-		vc.Output, vc.Lend, vc.Buffers = media.NV12, true, 8
+		// so the driver always has some to fill.
+		vc.Lend, vc.Buffers = true, 8
 		vc.NewPool = func(format media.PixelFormat, w, h, n int) (*media.FramePool, error) {
 			return encode.NewM2MFramePool(encode.M2MConfig{Codec: encode.M2MH264, Input: format, Width: w, Height: h},
 				n, log.With("component", "source"))

@@ -105,6 +105,11 @@ type Encoder struct {
 	GOP int `yaml:"gop"`
 	// KeyframeOnJoin forces an IDR when a new reader starts playing; default true.
 	KeyframeOnJoin *bool `yaml:"keyframe_on_join"`
+	// ZeroCopy, with the hardware encoder, lends an NV12 camera's buffers
+	// to it and has other cameras' pictures converted straight into the
+	// encoder's own memory (docs/encoders.md); false copies them through
+	// ordinary memory instead. Default true.
+	ZeroCopy *bool `yaml:"zero_copy"`
 	// KeyframeMinInterval rate-limits forced IDRs; default 500ms, 0..10s.
 	KeyframeMinInterval time.Duration `yaml:"keyframe_min_interval"`
 	// SubStream is a second, smaller H.264 stream of the same pictures for

@@ -71,6 +71,7 @@ func Default() *Config {
 			Type:                DefaultEncoderType,
 			BitrateKbps:         DefaultBitrateKbps,
 			KeyframeOnJoin:      ptr(true),
+			ZeroCopy:            ptr(true),
 			KeyframeMinInterval: DefaultKeyframeMinInterval,
 			SubStream:           SubStream{Mode: "auto", Width: 640, Height: 360, BitrateKbps: 512},
 		},

@@ -20,6 +20,9 @@ func (e Encoder) EffectiveGOP(fps int) int {
 	return min(max(fps, 1), maxGOP)
 }
 
+// ZeroCopyEnabled reports ZeroCopy, true when unset.
+func (e Encoder) ZeroCopyEnabled() bool { return boolOr(e.ZeroCopy, true) }
+
 // KeyframeOnJoinEnabled reports KeyframeOnJoin, true when unset.
 func (e Encoder) KeyframeOnJoinEnabled() bool { return boolOr(e.KeyframeOnJoin, true) }
 
