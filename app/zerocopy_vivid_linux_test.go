@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && vmtest
 
 package app
 
@@ -17,9 +17,8 @@ import (
 	"camagent/media"
 )
 
-// TestVividZeroCopy runs in the VM bench (test/vm/zerocopy.sh sets
-// CAMAGENT_ZEROCOPY in the guest; elsewhere there is no camera and no
-// codec, and it skips): vivid captures NV12 and lends its buffers, or
+// TestVividZeroCopy runs in the VM bench only (build tag vmtest;
+// test/vm/zerocopy.sh sets CAMAGENT_ZEROCOPY in the guest): vivid captures NV12 and lends its buffers, or
 // YUYV converted into pictures allocated in vicodec's memory; vicodec
 // encodes them. Two encoders see every picture: one imports its dma-buf
 // (V4L2_MEMORY_DMABUF), one copies it into its own mmap'ed buffers.
@@ -31,7 +30,9 @@ import (
 func TestVividZeroCopy(t *testing.T) {
 	mode := os.Getenv("CAMAGENT_ZEROCOPY")
 	if mode == "" {
-		t.Skip("needs vivid and vicodec: run through test/vm/zerocopy.sh")
+		// Built only for the VM bench (build tag vmtest), whose guest
+		// script loads vivid and vicodec and sets the variable.
+		t.Fatal("CAMAGENT_ZEROCOPY not set: run through test/vm/zerocopy.sh")
 	}
 	t.Run("NV12-lent", func(t *testing.T) { zeroCopy(t, mode, capture.FourCCNV12) })
 	// A YUYV camera is converted, into pictures allocated in vicodec's

@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && vmtest
 
 package capture
 
@@ -41,13 +41,13 @@ const (
 	loopbackCr         = 160
 )
 
-// needLoopback gates the v4l2loopback tests the way needVivid gates the
-// vivid ones: only the VM bench has the module (test/vm/capture.sh loads it
-// and sets CAMAGENT_LOOPBACK=1 in the guest). Elsewhere they skip.
+// needLoopback: these tests are built only for the VM bench (build tag
+// vmtest, test/vm/lib.sh's guest_suite), whose guest script loads the
+// module and sets CAMAGENT_LOOPBACK=1; without it they fail, never skip.
 func needLoopback(t *testing.T) *slog.Logger {
 	t.Helper()
 	if os.Getenv("CAMAGENT_LOOPBACK") != "1" {
-		t.Skip("needs v4l2loopback (card_label=" + loopbackLabel + "): run through test/vm/capture.sh")
+		t.Fatal("CAMAGENT_LOOPBACK=1 not set: run through test/vm/capture.sh, which loads v4l2loopback (card_label=" + loopbackLabel + ")")
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }

@@ -11,6 +11,8 @@ export PATH="/usr/local/go/bin:$PATH"
 
 echo "== go vet"
 go vet ./...
+# The tests built only for the VM guests (tag vmtest, test/vm/lib.sh).
+go vet -tags vmtest ./...
 
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

@@ -105,7 +105,7 @@ kernel_root() { echo "$VM_KERNEL_CACHE/$1"; }
 # guest_suite NAME GUEST TIMEOUT KIND PKG OUT [ARCH...]
 # The shared runner of the Go suites in the guests: for each ARCH (default
 # amd64 arm64, one after the other, since TCG wants both cores) it builds PKG
-# statically in pure Go — KIND "test" with `go test -c`, "cmd" with
+# statically in pure Go — KIND "test" with `go test -c -tags vmtest`, "cmd" with
 # `go build` — as OUT, boots the pinned kernel with guest/GUEST and OUT, and
 # prints PASS/FAIL with the wall time; a summary follows and the status is
 # non-zero if any architecture failed. VM_LOG_DIR keeps each console log.
@@ -119,7 +119,9 @@ guest_suite() {
   root=$(cd "$VM_DIR/../.." && pwd)
   tmp=$(mktemp -d)
   trap "rm -rf '$tmp'" EXIT # expanded now: tmp is local to this function
-  local build=(go test -c)
+  # vmtest: the tests that exist only for the guests (they need its
+  # virtual devices, and fail rather than skip without them).
+  local build=(go test -c -tags vmtest)
   [[ $kind == cmd ]] && build=(go build)
   local failed=0 summary=() arch start built rc times log
   for arch in "${arches[@]}"; do
