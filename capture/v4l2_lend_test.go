@@ -119,8 +119,9 @@ func TestV4L2LendsDriverBuffers(t *testing.T) {
 			if f1.Seq != 0 || f2.Seq != 1 || f3.Seq != 2 || f2.PTS != 40*time.Millisecond {
 				t.Errorf("seq %d %d %d, pts %v", f1.Seq, f2.Seq, f3.Seq, f2.PTS)
 			}
-			if s.requeues(0) != 0 || s.requeues(1) != 0 || s.requeues(2) != 1 {
-				t.Errorf("requeued before release: %v", s.queued)
+			waitFor(t, "the copied buffer requeued", func() bool { return s.requeues(2) == 1 })
+			if s.requeues(0) != 0 || s.requeues(1) != 0 {
+				t.Errorf("lent buffers requeued before their frames were released: %d %d", s.requeues(0), s.requeues(1))
 			}
 			f1.Release()
 			if s.requeues(0) != 1 {
@@ -156,8 +157,11 @@ func TestV4L2LendNeedsSameLayout(t *testing.T) {
 		t.Error("NV12 camera lent to an I420 encoder")
 	}
 	f.Release()
-	if s.requeues(0) != 1 || v.V4L2Stats().Lent != 0 {
-		t.Error("copied buffer not requeued at once")
+	// The capture loop requeues a copied buffer right after handing the
+	// copy over, whatever the frame's consumer does.
+	waitFor(t, "the copied buffer requeued", func() bool { return s.requeues(0) == 1 })
+	if v.V4L2Stats().Lent != 0 {
+		t.Error("NV12 camera lent to an I420 encoder")
 	}
 	cancel()
 	<-done
