@@ -272,14 +272,14 @@ func (a *Agent) buildCamera(device string) error {
 		FPS: cam.FPS, Formats: formats, Output: media.I420}
 	if isHardware(enc) {
 		vc.Output = hwInput
-	}
-	if isHardware(enc) && zeroCopy {
-		// Lent buffers wait in the queue and the encoder: more of them,
-		// so the driver always has some to fill.
-		vc.Lend, vc.Buffers = true, 8
-		vc.NewPool = func(format media.PixelFormat, w, h, n int) (*media.FramePool, error) {
-			return encode.NewM2MFramePool(encode.M2MConfig{Codec: encode.M2MH264, Input: format, Width: w, Height: h},
-				n, log.With("component", "source"))
+		if zeroCopy {
+			// Lent buffers wait in the queue and the encoder: more of
+			// them, so the driver always has some to fill.
+			vc.Lend, vc.Buffers = true, 8
+			vc.NewPool = func(format media.PixelFormat, w, h, n int) (*media.FramePool, error) {
+				return encode.NewM2MFramePool(encode.M2MConfig{Codec: encode.M2MH264, Input: format, Width: w, Height: h},
+					n, log.With("component", "source"))
+			}
 		}
 	}
 	frames := media.NewFrameQueue(2)

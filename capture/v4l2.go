@@ -368,7 +368,7 @@ func (v *V4L2) deliver(b v4l2Buf, l rawLayout) {
 // lend hands b on in the driver's own buffer; false means it must be
 // copied (too many buffers out already).
 func (v *V4L2) lend(ln *lender, b v4l2Buf) bool {
-	if need := (rawLayout{fourcc: ln.fourcc(), w: ln.w, h: ln.h, bpl: ln.bpl}).need(); len(b.Data) < need {
+	if len(b.Data) < ln.layout.need() {
 		return false // short buffer: deliver reports it
 	}
 	f, ok := ln.lend(b)

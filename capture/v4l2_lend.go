@@ -29,12 +29,12 @@ const minQueued = 2
 // back to the driver when its frame is released. When too many are out,
 // the picture is copied into the pool as usual instead.
 type lender struct {
-	s         v4l2Stream
-	lb        lendable
-	format    media.PixelFormat
-	w, h, bpl int
-	n         int
-	log       *slog.Logger
+	s      v4l2Stream
+	lb     lendable
+	format media.PixelFormat
+	layout rawLayout // the camera's picture: the encoder's layout, or there is no lending
+	n      int
+	log    *slog.Logger
 
 	mu       sync.Mutex
 	frames   []*media.Frame // by buffer index, built when first lent
@@ -63,7 +63,7 @@ func newLender(s v4l2Stream, l rawLayout, output media.PixelFormat, log *slog.Lo
 		log.Info("camera buffers copied, not lent", "reason", why)
 		return nil
 	}
-	return &lender{s: s, lb: lb, format: output, w: l.w, h: l.h, bpl: l.bpl, n: lb.Buffers(), log: log,
+	return &lender{s: s, lb: lb, format: output, layout: l, n: lb.Buffers(), log: log,
 		frames: make([]*media.Frame, lb.Buffers()), idle: make(chan struct{})}
 }
 
@@ -79,7 +79,8 @@ func (l *lender) lend(b v4l2Buf) (*media.Frame, bool) {
 		full := b.Data[:cap(b.Data)] // the whole mmap, whatever BytesUsed said
 		i := b.index
 		var err error
-		f, err = media.NewLentFrame(l.format, l.w, l.h, l.bpl, full, func() { l.giveBack(i) })
+		c := l.layout
+		f, err = media.NewLentFrame(l.format, c.w, c.h, c.bpl, full, func() { l.giveBack(i) })
 		if err != nil {
 			l.log.Warn("camera buffer cannot be lent", "index", i, "err", err)
 			return nil, false
@@ -102,10 +103,11 @@ func (l *lender) export(i, size int) *media.DMABuf {
 		l.log.Info("camera buffers lent without dma-buf: the encoder copies them once", "err", err)
 		return nil
 	}
-	y := l.bpl * l.h
+	c := l.layout
+	y := c.bpl * c.h
 	d := &media.DMABuf{FD: fd, Len: size, Offsets: [3]int{0, y, 0}}
 	if l.format == media.I420 {
-		d.Offsets[2] = y + l.bpl/2*(l.h/2)
+		d.Offsets[2] = y + c.bpl/2*(c.h/2)
 	}
 	return d
 }
@@ -163,11 +165,4 @@ func (l *lender) close(clk clock.Clock, wait time.Duration) {
 	n := l.out
 	l.mu.Unlock()
 	l.log.Warn("camera closed late: frames still downstream", "frames", n, "waited", wait)
-}
-
-func (l *lender) fourcc() FourCC {
-	if l.format == media.NV12 {
-		return FourCCNV12
-	}
-	return FourCCYU12
 }

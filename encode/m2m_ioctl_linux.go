@@ -192,19 +192,7 @@ func openM2MNode(path string) (m2mIO, error) {
 	return &fdIO{fd: fd}, nil
 }
 
-func (d *fdIO) ioctl(req uintptr, arg unsafe.Pointer) error {
-	for {
-		_, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(d.fd), req, uintptr(arg))
-		switch errno {
-		case 0:
-			return nil
-		case unix.EINTR:
-			continue
-		default:
-			return errno
-		}
-	}
-}
+func (d *fdIO) ioctl(req uintptr, arg unsafe.Pointer) error { return v4l2.Ioctl(d.fd, req, arg) }
 
 func (d *fdIO) poll(events int16, timeout time.Duration) (int16, error) {
 	pfd := []unix.PollFd{{Fd: int32(d.fd), Events: events}}
